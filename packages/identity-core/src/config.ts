@@ -6,6 +6,9 @@ export const DEVELOPMENT_SECRET_KEY = 'development-only-secret-key-change-me-in-
 /** The cookie signing key used when none is configured; accepted only outside production. */
 export const DEVELOPMENT_COOKIE_KEY = 'development-only-cookie-key-change-me-in-production';
 
+/** The domain of new usernames when USERNAME_DOMAIN is not set. */
+export const DEFAULT_USERNAME_DOMAIN = 'wjec-appointees.co.uk';
+
 const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
@@ -21,7 +24,10 @@ export const configSchema = z
     DATABASE_URL: z.string().min(1).default('sqlite:./data/porth.sqlite'),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     MAIL_FROM: z.string().min(3).default('Porth <no-reply@porth.localhost>'),
-    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').default(DEVELOPMENT_SECRET_KEY),
+    SECRET_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .default(DEVELOPMENT_SECRET_KEY),
     COOKIE_KEYS: z
       .string()
       .default(DEVELOPMENT_COOKIE_KEY)
@@ -29,8 +35,11 @@ export const configSchema = z
       .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters')).min(1)),
     USERNAME_DOMAIN: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a domain name')
-      .default('wjec-appointees.co.uk'),
+      .regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
+        'must be a domain name',
+      )
+      .default(DEFAULT_USERNAME_DOMAIN),
     PASSWORD_COMPOSITION_RULE: booleanish.default(true),
     TEMPORARY_PASSWORD_DAYS: positiveInt.default(14),
     LOCKOUT_THRESHOLD: positiveInt.default(10),
@@ -56,7 +65,11 @@ export const configSchema = z
     if (!env.PUBLIC_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production' });
     } else if (!env.PUBLIC_URL.startsWith('https://')) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'must use https in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: 'must use https in production',
+      });
     }
     if (!env.SMTP_URL) {
       ctx.addIssue({

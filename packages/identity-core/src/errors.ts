@@ -1,3 +1,6 @@
+import type { AccountStatus } from './accounts/account.js';
+import type { ProfileIssue } from './accounts/profile.js';
+
 /** Every error code @porth/identity-core can raise; switch on `error.code`. */
 export type IdentityErrorCode =
   | 'CONFIG_INVALID'
@@ -93,5 +96,118 @@ export class InvalidTransitionError extends IdentityError {
 export class ConcurrentFlowUpdateError extends IdentityError {
   constructor() {
     super('CONCURRENT_FLOW_UPDATE', 'The flow was changed by another request');
+  }
+}
+
+/** No account with that id (or it has been deleted where a live account is needed). */
+export class AccountNotFoundError extends IdentityError {
+  constructor() {
+    super('ACCOUNT_NOT_FOUND', 'No such account');
+  }
+}
+
+/** The account exists but its status does not allow the operation (e.g. disabled). */
+export class AccountNotActiveError extends IdentityError {
+  constructor(readonly status: AccountStatus) {
+    super('ACCOUNT_NOT_ACTIVE', `The account is ${status}`);
+  }
+}
+
+/** Another live account already has this username (compared after normalisation). */
+export class UsernameTakenError extends IdentityError {
+  constructor() {
+    super('USERNAME_TAKEN', 'That username is already in use');
+  }
+}
+
+/** Another account already holds this legacy username (compared after normalisation). */
+export class LegacyUsernameTakenError extends IdentityError {
+  constructor() {
+    super('LEGACY_USERNAME_TAKEN', 'That legacy username has already been imported');
+  }
+}
+
+/** The username is empty, too long or contains spaces or control characters. */
+export class UsernameInvalidError extends IdentityError {
+  constructor(reason: string) {
+    super('USERNAME_INVALID', `Invalid username: ${reason}`);
+  }
+}
+
+/** The status change is not in the transition table, or the account is not ready for it. */
+export class InvalidStatusChangeError extends IdentityError {
+  constructor(
+    readonly from: AccountStatus,
+    readonly to: AccountStatus,
+    reason?: string,
+  ) {
+    super(
+      'INVALID_STATUS_CHANGE',
+      `An account cannot go from ${from} to ${to}${reason ? `: ${reason}` : ''}`,
+    );
+  }
+}
+
+/** One or more profile fields are invalid; `issues` carries per-field messages in English and Welsh. */
+export class InvalidProfileError extends IdentityError {
+  constructor(readonly issues: readonly ProfileIssue[]) {
+    super(
+      'INVALID_PROFILE',
+      `Invalid profile: ${issues.map((i) => `${i.field}: ${i.message.en}`).join('; ')}`,
+    );
+  }
+}
+
+/** A stored password hash is in a format no configured verifier recognises. */
+export class UnsupportedPasswordHashError extends IdentityError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'PASSWORD_HASH_UNSUPPORTED',
+      'The stored password hash is in an unsupported format',
+      options,
+    );
+  }
+}
+
+/** A stored password hash has a recognised prefix but cannot be read; `format` names the format. */
+export class MalformedPasswordHashError extends IdentityError {
+  constructor(
+    readonly format: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'PASSWORD_HASH_MALFORMED',
+      `The stored ${format} password hash is malformed: ${reason}`,
+      options,
+    );
+  }
+}
+
+/** No template has that name. */
+export class MailTemplateUnknownError extends IdentityError {
+  constructor(readonly template: string) {
+    super('MAIL_TEMPLATE_UNKNOWN', `There is no email template called "${template}"`);
+  }
+}
+
+/** A stored message cannot be decrypted (wrong or changed secret key, or damaged data). */
+export class MailPayloadUnreadableError extends IdentityError {
+  constructor(options?: { cause?: unknown }) {
+    super('MAIL_PAYLOAD_UNREADABLE', 'The stored email cannot be decrypted', options);
+  }
+}
+
+/** The transport could not deliver a message; the message says why without any secret. */
+export class MailDeliveryFailedError extends IdentityError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MAIL_DELIVERY_FAILED', message, options);
+  }
+}
+
+/** The recipient is not a usable email address. */
+export class MailRecipientInvalidError extends IdentityError {
+  constructor() {
+    super('EMAIL_INVALID', 'The recipient is not a valid email address');
   }
 }

@@ -1,24 +1,257 @@
-export { IdentityError, ConfigError, DatabaseUnavailableError, ConcurrentUpdateError } from './errors.js';
-export { FlowNotFoundError, FlowExpiredError, InvalidTransitionError, ConcurrentFlowUpdateError } from './errors.js';
-export type { IdentityErrorCode } from './errors.js';
+export type {
+  NewActiveAccount,
+  LegacyAccountInput,
+  LegacySkipReason,
+  LegacyInsertResult,
+  LegacyInsertOptions,
+  ProfileUpdate,
+  PasswordHashOptions,
+  AccountRepository,
+} from './accounts/account-repository.js';
+export { AccountService } from './accounts/account-service.js';
+export type {
+  ActorContext,
+  CreateAccountInput,
+  AccountStores,
+} from './accounts/account-service.js';
+export {
+  ACCOUNT_KINDS,
+  ACCOUNT_STATUSES,
+  LOCALES,
+  REQUIRED_ACTIONS,
+  STATUS_TRANSITIONS,
+  canChangeStatus,
+  isAccountKind,
+  isAccountStatus,
+  isLocale,
+  isRequiredAction,
+} from './accounts/account.js';
+export type {
+  AccountKind,
+  AccountStatus,
+  Locale,
+  RequiredAction,
+  Account,
+} from './accounts/account.js';
+export { KnexAccountRepository } from './accounts/knex-account-repository.js';
+export {
+  PROFILE_DETAILS,
+  MAX_NAME_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_PHONE_LENGTH,
+  PHONE_DIGITS,
+  MAX_TEACHING_CENTRE_LENGTH,
+  profileIssue,
+  isEmailAddress,
+  validateProfileChanges,
+  missingProfileFields,
+} from './accounts/profile.js';
+export type {
+  ProfileField,
+  ProfileDetail,
+  ProfileChanges,
+  ValidProfileChanges,
+  ProfileIssueCode,
+  ProfileIssue,
+} from './accounts/profile.js';
+export {
+  MAX_USERNAME_LOCAL_PART,
+  FALLBACK_USERNAME_LOCAL_PART,
+  normaliseUsername,
+  normaliseEmail,
+  foldName,
+  usernameLocalPart,
+  usernameBase,
+  numberedUsername,
+  usernameNumber,
+} from './accounts/usernames.js';
+export type {
+  AuditOutcome,
+  RequestContext,
+  NewAuditEvent,
+  AuditEvent,
+  AuditQuery,
+  AuditLog,
+} from './audit/audit-event.js';
+export { KnexAuditLog } from './audit/knex-audit-log.js';
 export { systemClock, createManualClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
-export { cryptoRandom, randomId, randomSecret, randomInt, randomDigits } from './random.js';
-export type { RandomSource } from './random.js';
-export { configSchema, loadConfig, DEVELOPMENT_SECRET_KEY, DEVELOPMENT_COOKIE_KEY } from './config.js';
+export {
+  DEVELOPMENT_SECRET_KEY,
+  DEVELOPMENT_COOKIE_KEY,
+  DEFAULT_USERNAME_DOMAIN,
+  configSchema,
+  loadConfig,
+} from './config.js';
 export type { PorthConfig } from './config.js';
-export { connectDatabase, parseDatabaseUrl, dialectOf } from './db/connect.js';
-export type { ConnectOptions, DatabaseDialect, DatabaseTarget } from './db/connect.js';
+export { parseDatabaseUrl, connectDatabase, dialectOf } from './db/connect.js';
+export type { DatabaseDialect, DatabaseTarget, ConnectOptions } from './db/connect.js';
 export { isUniqueViolation, isRetryableConflict, isConnectionError } from './db/errors.js';
+export {
+  MIGRATIONS_TABLE,
+  migrationSource,
+  migrateToLatest,
+  pendingMigrations,
+  rollbackAll,
+} from './db/migrate.js';
+export type { Migration } from './db/migrate.js';
+export { identityCoreMigrations } from './db/migrations/index.js';
+export { createTable, longText } from './db/schema-helpers.js';
 export { transaction, translateDatabaseError } from './db/transaction.js';
 export type { Executor, TransactionOptions } from './db/transaction.js';
-export { migrateToLatest, pendingMigrations, rollbackAll, migrationSource, MIGRATIONS_TABLE } from './db/migrate.js';
-export type { Migration } from './db/migrate.js';
-export { createTable, longText } from './db/schema-helpers.js';
-export { identityCoreMigrations } from './db/migrations/index.js';
-export { KnexAuditLog } from './audit/knex-audit-log.js';
-export type { AuditEvent, AuditLog, AuditOutcome, AuditQuery, NewAuditEvent, RequestContext } from './audit/audit-event.js';
-export { transition, canTransition, assertNotExpired } from './flows/flow.js';
+export {
+  IdentityError,
+  ConfigError,
+  DatabaseUnavailableError,
+  ConcurrentUpdateError,
+  FlowNotFoundError,
+  FlowExpiredError,
+  InvalidTransitionError,
+  ConcurrentFlowUpdateError,
+  AccountNotFoundError,
+  AccountNotActiveError,
+  UsernameTakenError,
+  LegacyUsernameTakenError,
+  UsernameInvalidError,
+  InvalidStatusChangeError,
+  InvalidProfileError,
+  UnsupportedPasswordHashError,
+  MalformedPasswordHashError,
+  MailTemplateUnknownError,
+  MailPayloadUnreadableError,
+  MailDeliveryFailedError,
+  MailRecipientInvalidError,
+} from './errors.js';
+export type { IdentityErrorCode } from './errors.js';
+export { canTransition, transition, assertNotExpired } from './flows/flow.js';
 export type { Flow, TransitionTable } from './flows/flow.js';
 export { KnexFlowRepository } from './flows/knex-flow-repository.js';
 export type { NewFlow } from './flows/knex-flow-repository.js';
+export {
+  MESSAGE_ID_HEADER,
+  retryDelayMs,
+  describeDeliveryError,
+  MailDispatcher,
+} from './mail/dispatcher.js';
+export type {
+  RetryPolicy,
+  MailDispatcherOptions,
+  DispatchResult,
+  DispatcherLoopOptions,
+} from './mail/dispatcher.js';
+export { KnexOutboxRepository } from './mail/knex-outbox-repository.js';
+export type { OutboxRecord, NewOutboxRecord } from './mail/knex-outbox-repository.js';
+export {
+  MAIL_LOCALES,
+  SECURITY_CHANGES,
+  MAIL_TEMPLATE_NAMES,
+  toMailLocale,
+  isMailTemplateName,
+} from './mail/mail-message.js';
+export type {
+  MailLocale,
+  MigrationTemporaryPasswordMail,
+  ForgottenUsernameMail,
+  PasswordResetMail,
+  InvitationMail,
+  MfaResetMail,
+  SecurityChange,
+  SecurityChangeMail,
+  EmailCodeMail,
+  MailTemplates,
+  MailTemplateName,
+  MailContent,
+  MailRequest,
+  OutboxStatus,
+  OutboxEntry,
+} from './mail/mail-message.js';
+export { LocalOutboxTransport, redactUrl } from './mail/mail-transport.js';
+export type { OutgoingMail, MailTransport } from './mail/mail-transport.js';
+export { EMAIL_CHANNEL, MailOutbox } from './mail/outbox.js';
+export type { MailOutboxOptions, ListRecentOptions } from './mail/outbox.js';
+export { OUTBOX_KEY_INFO, PayloadCipher } from './mail/payload-crypto.js';
+export { formatMailDateTime, assertMailData, MailRenderer } from './mail/render.js';
+export type { MailRendererOptions } from './mail/render.js';
+export { SmtpTransport } from './mail/smtp-transport.js';
+export type { SmtpTransportOptions } from './mail/smtp-transport.js';
+export { MAIL_TEMPLATE_FIELDS } from './mail/templates.js';
+export { OWASP_ARGON2ID_PARAMETERS } from './passwords/argon2id.js';
+export type { Argon2idParameters } from './passwords/argon2id.js';
+export { isCommonPassword } from './passwords/blocklist.js';
+export { normalisePassword, Argon2PasswordHasher } from './passwords/hasher.js';
+export type {
+  PasswordVerification,
+  PasswordHasher,
+  Argon2PasswordHasherOptions,
+} from './passwords/hasher.js';
+export {
+  identifyHashFormat,
+  bcryptVerifier,
+  md5CryptVerifier,
+  djangoPbkdf2Sha256Verifier,
+  sshaVerifier,
+  ssha256Verifier,
+  argon2idVerifier,
+  builtInLegacyVerifiers,
+  findLegacyVerifier,
+  checkPasswordHash,
+} from './passwords/legacy-hashes.js';
+export type { PasswordHashFormat, LegacyHashVerifier } from './passwords/legacy-hashes.js';
+export {
+  checkPassword,
+  PasswordPolicyError,
+  assertPasswordAcceptable,
+} from './passwords/password-policy.js';
+export type {
+  PasswordContext,
+  PasswordPolicyOptions,
+  PasswordPolicyViolation,
+} from './passwords/password-policy.js';
+export {
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  passwordRuleMessages,
+  passwordPolicyHint,
+  passwordPolicyRules,
+} from './passwords/policy-messages.js';
+export type { LocalisedText, PasswordRuleCode } from './passwords/policy-messages.js';
+export {
+  TEMPORARY_PASSWORD_ALPHABET,
+  generateTemporaryPassword,
+} from './passwords/temporary-password.js';
+export { cryptoRandom, randomId, randomSecret, randomInt, randomDigits } from './random.js';
+export type { RandomSource } from './random.js';
+export { KnexLockouts } from './throttling/knex-lockout.js';
+export { KnexRateLimiter } from './throttling/knex-throttle.js';
+export { LOCKED_UNTIL_RESET_MS, assertLockoutPolicy, lockoutState } from './throttling/lockout.js';
+export type { LockoutPolicy, LockoutState, Lockouts } from './throttling/lockout.js';
+export {
+  IP_WINDOW_MS,
+  DEFAULT_HARD_LOCKOUT_THRESHOLD,
+  SignInThrottle,
+  ipThrottleKey,
+} from './throttling/sign-in-throttle.js';
+export type {
+  SignInAttempt,
+  SignInRefusal,
+  SignInCheck,
+  SignInFailureOutcome,
+  SignInThrottleOptions,
+} from './throttling/sign-in-throttle.js';
+export { MAX_THROTTLE_KEY_LENGTH, throttleKey, assertRateLimit } from './throttling/throttle.js';
+export type { RateLimit, RateLimitResult, RateLimiter } from './throttling/throttle.js';
+export { KnexTokenRepository } from './tokens/knex-token-repository.js';
+export {
+  TOKEN_BYTES,
+  DEFAULT_TOKEN_LIFETIME_MS,
+  MAX_TOKEN_PURPOSE_LENGTH,
+  hashToken,
+  isWellFormedToken,
+  isValidTokenPurpose,
+} from './tokens/one-time-token.js';
+export type {
+  IssueTokenInput,
+  IssuedToken,
+  TokenContents,
+  OneTimeTokens,
+} from './tokens/one-time-token.js';

@@ -52,7 +52,10 @@ describe(`database (${process.env.DATABASE_URL ? 'MariaDB/MySQL' : 'SQLite'})`, 
     // An accent- or case-insensitive collation would call these duplicates.
     await t.db('accounts').insert(row('c2', 'siân.jones@example.org'));
     await t.db('accounts').insert(row('c3', 'SIAN.jones@example.org'));
-    const err = await t.db('accounts').insert(row('c4', 'sian.jones@example.org')).catch((e) => e);
+    const err = await t
+      .db('accounts')
+      .insert(row('c4', 'sian.jones@example.org'))
+      .catch((e) => e);
     expect(isUniqueViolation(err)).to.equal(true);
   });
 

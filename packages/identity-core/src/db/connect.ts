@@ -35,7 +35,8 @@ export function parseDatabaseUrl(url: string, baseDir = process.cwd()): Database
   if (url.startsWith('sqlite:')) {
     let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new ConfigError([{ path: 'DATABASE_URL', message: 'names no SQLite file' }]);
+    if (path === '')
+      throw new ConfigError([{ path: 'DATABASE_URL', message: 'names no SQLite file' }]);
     return { dialect: 'sqlite', filename: path === ':memory:' ? path : resolve(baseDir, path) };
   }
   let parsed: URL;
@@ -46,7 +47,10 @@ export function parseDatabaseUrl(url: string, baseDir = process.cwd()): Database
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new ConfigError([
-      { path: 'DATABASE_URL', message: `uses unsupported scheme "${parsed.protocol}"; use sqlite: or mysql://` },
+      {
+        path: 'DATABASE_URL',
+        message: `uses unsupported scheme "${parsed.protocol}"; use sqlite: or mysql://`,
+      },
     ]);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));

@@ -55,6 +55,7 @@ export function isConnectionError(err: unknown): boolean {
   const { code, name } = fields(err);
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   if (name === 'KnexTimeoutError') return true;
-  const cause = typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  const cause =
+    typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
   return cause !== undefined && cause !== err && isConnectionError(cause);
 }

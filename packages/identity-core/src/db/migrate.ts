@@ -29,7 +29,10 @@ export function migrationSource(migrations: readonly Migration[]): Knex.Migratio
 }
 
 /** Applies every pending migration (safe to run from several processes at once); returns their names. */
-export async function migrateToLatest(db: Knex, migrations: readonly Migration[]): Promise<string[]> {
+export async function migrateToLatest(
+  db: Knex,
+  migrations: readonly Migration[],
+): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({
     migrationSource: migrationSource(migrations),
     tableName: MIGRATIONS_TABLE,
@@ -38,7 +41,10 @@ export async function migrateToLatest(db: Knex, migrations: readonly Migration[]
 }
 
 /** Lists migrations not yet applied. */
-export async function pendingMigrations(db: Knex, migrations: readonly Migration[]): Promise<string[]> {
+export async function pendingMigrations(
+  db: Knex,
+  migrations: readonly Migration[],
+): Promise<string[]> {
   const [, pending] = (await db.migrate.list({
     migrationSource: migrationSource(migrations),
     tableName: MIGRATIONS_TABLE,

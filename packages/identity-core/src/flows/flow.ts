@@ -21,7 +21,11 @@ export interface Flow<S extends string = string, C extends object = Record<strin
 export type TransitionTable<S extends string> = { readonly [K in S]: readonly S[] };
 
 /** True when the machine allows `from → to`. */
-export function canTransition<S extends string>(table: TransitionTable<S>, from: S, to: S): boolean {
+export function canTransition<S extends string>(
+  table: TransitionTable<S>,
+  from: S,
+  to: S,
+): boolean {
   return table[from].includes(to);
 }
 

@@ -63,9 +63,13 @@ export class KnexFlowRepository {
   }
 
   /** Loads a flow of the given kind, or null when there is none (expired flows are returned as they are). */
-  async find<S extends string, C extends object>(kind: string, id: string): Promise<Flow<S, C> | null> {
+  async find<S extends string, C extends object>(
+    kind: string,
+    id: string,
+  ): Promise<Flow<S, C> | null> {
     if (typeof id !== 'string' || id.length === 0 || id.length > 43) return null;
-    const row = (await this.db<FlowRow>('flows').where({ id, kind }).first()) as FlowRow | undefined;
+    const row = (await this.db<FlowRow>('flows').where({ id, kind }).first()) as
+      FlowRow | undefined;
     return row ? toFlow<S, C>(row) : null;
   }
 

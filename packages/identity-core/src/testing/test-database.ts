@@ -54,10 +54,7 @@ export async function createTestDatabase(
   const name = `${target.database}_t_${suffix}`;
   const admin = connectDatabase(baseUrl, { poolMax: 1 });
   try {
-    await admin.raw(
-      'CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci',
-      [name],
-    );
+    await admin.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [name]);
   } finally {
     await admin.destroy();
   }
