@@ -45,6 +45,7 @@ export const configSchema = z
     LOCKOUT_THRESHOLD: positiveInt.default(10),
     LOCKOUT_MINUTES: positiveInt.default(15),
     IP_LIMIT_PER_15_MINUTES: positiveInt.default(300),
+    HARD_LOCKOUT_THRESHOLD: z.coerce.number().int().min(0).default(100),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -98,6 +99,8 @@ export interface PorthConfig {
     readonly lockoutThreshold: number;
     readonly lockoutMs: number;
     readonly ipLimitPer15Minutes: number;
+    /** Consecutive failures that lock an account until support or a password reset lifts it; null = never. */
+    readonly hardLockoutThreshold: number | null;
   };
 }
 
@@ -133,6 +136,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
       lockoutThreshold: e.LOCKOUT_THRESHOLD,
       lockoutMs: e.LOCKOUT_MINUTES * 60 * 1000,
       ipLimitPer15Minutes: e.IP_LIMIT_PER_15_MINUTES,
+      hardLockoutThreshold: e.HARD_LOCKOUT_THRESHOLD === 0 ? null : e.HARD_LOCKOUT_THRESHOLD,
     },
   };
 }

@@ -255,3 +255,9 @@ export type {
   TokenContents,
   OneTimeTokens,
 } from './tokens/one-time-token.js';
+export { PasswordAuthenticator } from './authentication/password-authenticator.js';
+export type {
+  PasswordAttempt,
+  PasswordAuthenticatorDependencies,
+  PasswordCheckResult,
+} from './authentication/password-authenticator.js';

@@ -89,9 +89,11 @@ export class SignInThrottle {
   ) {
     this.ipLimit = { limit: settings.ipLimitPer15Minutes, windowMs: IP_WINDOW_MS };
     this.hardThreshold =
-      options.hardLockoutThreshold === undefined
-        ? DEFAULT_HARD_LOCKOUT_THRESHOLD
-        : options.hardLockoutThreshold;
+      options.hardLockoutThreshold !== undefined
+        ? options.hardLockoutThreshold
+        : settings.hardLockoutThreshold === undefined
+          ? DEFAULT_HARD_LOCKOUT_THRESHOLD
+          : settings.hardLockoutThreshold;
   }
 
   /** Says whether an attempt may be made now; when not, why and for how long. Counts nothing. */

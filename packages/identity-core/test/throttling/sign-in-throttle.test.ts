@@ -24,6 +24,7 @@ describe(`SignInThrottle (${DATABASE})`, () => {
     lockoutThreshold: 3,
     lockoutMs: 15 * 60_000,
     ipLimitPer15Minutes: 5,
+    hardLockoutThreshold: 100,
   };
 
   before(async () => {
