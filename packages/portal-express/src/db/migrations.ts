@@ -1,0 +1,4 @@
+import { identityCoreMigrations, type Migration } from '@porth/identity-core';
+
+/** Every package's schema changes, in the order they apply. */
+export const allMigrations: readonly Migration[] = [...identityCoreMigrations];
