@@ -28,10 +28,13 @@ export type IdentityErrorCode =
   | 'MAIL_DELIVERY_FAILED'
   | 'MAIL_PAYLOAD_UNREADABLE';
 
-/** Base class of every error thrown by @porth/identity-core; carries a stable `code`. */
-export class IdentityError extends Error {
+/**
+ * Base class of every error a Porth package throws: a stable string `code` to switch on, the
+ * cause kept, no HTTP status (the portal's error handler decides that).
+ */
+export class PorthError<C extends string = string> extends Error {
   constructor(
-    readonly code: IdentityErrorCode,
+    readonly code: C,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -39,6 +42,9 @@ export class IdentityError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** Base class of every error thrown by @porth/identity-core. */
+export class IdentityError extends PorthError<IdentityErrorCode> {}
 
 /** A setting is missing or wrong; `path` names the environment variable. */
 export class ConfigError extends IdentityError {

@@ -100,6 +100,7 @@ export { createTable, longText } from './db/schema-helpers.js';
 export { transaction, translateDatabaseError } from './db/transaction.js';
 export type { Executor, TransactionOptions } from './db/transaction.js';
 export {
+  PorthError,
   IdentityError,
   ConfigError,
   DatabaseUnavailableError,

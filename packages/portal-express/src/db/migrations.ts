@@ -1,4 +1,5 @@
 import { identityCoreMigrations, type Migration } from '@porth/identity-core';
+import { mfaMigrations } from '@porth/mfa';
 
 /** Every package's schema changes, in the order they apply. */
-export const allMigrations: readonly Migration[] = [...identityCoreMigrations];
+export const allMigrations: readonly Migration[] = [...identityCoreMigrations, ...mfaMigrations];
