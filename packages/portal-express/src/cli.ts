@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@porth/identity-core';
 import { processIo, type CliIo } from './commands/command-io.js';
 import { registerDb } from './commands/db.js';
+import { registerImportLegacy } from './commands/import-legacy.js';
+import { registerMigrationStatus } from './commands/migration-status.js';
 import { registerStart } from './commands/start.js';
 
 /** Builds the `porth` command with every sub-command; each has `--help`. */
@@ -13,6 +15,8 @@ export function buildProgram(io: CliIo = processIo): Command {
     .showHelpAfterError();
   registerStart(program, io);
   registerDb(program, io);
+  registerImportLegacy(program, io);
+  registerMigrationStatus(program, io);
   return program;
 }
 

@@ -1,5 +1,10 @@
 import { identityCoreMigrations, type Migration } from '@porth/identity-core';
 import { mfaMigrations } from '@porth/mfa';
+import { migrationMigrations } from '@porth/migration';
 
 /** Every package's schema changes, in the order they apply. */
-export const allMigrations: readonly Migration[] = [...identityCoreMigrations, ...mfaMigrations];
+export const allMigrations: readonly Migration[] = [
+  ...identityCoreMigrations,
+  ...mfaMigrations,
+  ...migrationMigrations,
+];
