@@ -262,3 +262,4 @@ export type {
   PasswordAuthenticatorDependencies,
   PasswordCheckResult,
 } from './authentication/password-authenticator.js';
+export { SealedBox, deriveKey, MIN_SECRET_KEY_LENGTH } from './crypto/sealed-box.js';

@@ -97,7 +97,6 @@ export { createPhoneProvider } from './providers/create-phone-provider.js';
 export type { PhoneProviderDependencies } from './providers/create-phone-provider.js';
 export { DEFAULT_THROTTLE_POLICY, MfaThrottle } from './throttling/mfa-throttle.js';
 export type { MfaThrottlePolicy, TryCheck, FailureOutcome } from './throttling/mfa-throttle.js';
-export { MIN_SECRET_KEY_LENGTH, deriveKey } from './crypto/keys.js';
 export { TOTP_SECRET_KEY_INFO, SecretCipher } from './crypto/secret-cipher.js';
 export { CODE_HMAC_KEY_INFO, CodeHasher } from './crypto/code-hasher.js';
 export { configSchema, loadMfaConfig } from './config.js';

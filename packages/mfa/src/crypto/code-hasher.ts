@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { deriveKey } from './keys.js';
+import { deriveKey } from '@porth/identity-core';
 
 /** The HKDF `info` of the key that hashes one-time codes and recovery codes. */
 export const CODE_HMAC_KEY_INFO = 'porth/mfa/code-hmac/v1';
