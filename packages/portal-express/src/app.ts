@@ -13,6 +13,11 @@ import { renderPage } from './middleware/render.js';
 import { healthRoutes } from './routes/health.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { createServices, type PortalServices } from './services.js';
+import { csrfProtection } from './middleware/csrf.js';
+import { ProviderHost } from './oidc/provider-host.js';
+import { createProvider } from './oidc/provider.js';
+import { signInRoutes } from './sign-in/router.js';
+import { signInSteps } from './sign-in/steps/index.js';
 import { join } from 'node:path';
 
 /** What the portal needs from its surroundings. */
@@ -66,9 +71,30 @@ export async function createApp(deps: PortalDependencies): Promise<Express> {
   app.use(healthRoutes(db));
   app.use(cookieParser());
   app.use(languageMiddleware(i18next, production));
+  const csrf = csrfProtection(config.secrets.secretKey, deps.random, production);
+  app.use(csrf.browserId);
 
+  const host = new ProviderHost(
+    services.signingKeys,
+    (jwks) =>
+      createProvider({
+        config,
+        db,
+        clock: deps.clock,
+        random: deps.random,
+        views,
+        clients: services.clients,
+        jwks,
+        logError,
+      }),
+    deps.clock,
+  );
+  app.use(
+    signInRoutes({ config, services, views, provider: () => host.provider() }, signInSteps, csrf),
+  );
   app.get('/', (_req, res) => renderPage(views, res, 'home'));
   if (!production) app.use(devOutboxRoutes(services.outbox, views));
+  app.use(host.middleware());
 
   app.use(notFoundHandler(views));
   app.use(errorHandler(views, logError));

@@ -1,9 +1,30 @@
-import { loadConfig, type PorthConfig } from '@porth/identity-core';
+import { z } from 'zod';
+import { ConfigError, loadConfig, type PorthConfig } from '@porth/identity-core';
+import { loadMfaConfig, type MfaConfig } from '@porth/mfa';
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** The environment variables only the web portal reads, with their defaults. */
+export const portalConfigSchema = z.object({
+  STAY_SIGNED_IN_DAYS: positiveInt.max(400).default(30),
+  SESSION_IDLE_MINUTES: positiveInt.max(24 * 60).default(30),
+  SESSION_MAX_HOURS: positiveInt.max(7 * 24).default(12),
+});
 
 /** The portal's settings: Porth's core settings plus what only the web server needs. */
 export interface PortalConfig extends PorthConfig {
   /** Seed demo accounts on start-up (development only). */
   readonly demo: boolean;
+  /** Second factors: the SMS/voice provider and phone-number rules. */
+  readonly mfa: MfaConfig;
+  readonly sessions: {
+    /** "Stay signed in? Yes": how long the session survives, sliding, across browser restarts. */
+    readonly rememberedMs: number;
+    /** "Stay signed in? No": the session ends after this long without activity … */
+    readonly idleMs: number;
+    /** … and after this long in any case. */
+    readonly maxMs: number;
+  };
 }
 
 /** Reads the portal's configuration from environment variables (the only place that reads them). */
@@ -12,5 +33,24 @@ export function loadPortalConfig(
   overrides: { demo?: boolean } = {},
 ): PortalConfig {
   const core = loadConfig(env);
-  return { ...core, demo: overrides.demo ?? false };
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = portalConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    ...core,
+    demo: overrides.demo ?? false,
+    mfa: loadMfaConfig(env),
+    sessions: {
+      rememberedMs: e.STAY_SIGNED_IN_DAYS * 24 * 60 * 60 * 1000,
+      idleMs: e.SESSION_IDLE_MINUTES * 60 * 1000,
+      maxMs: e.SESSION_MAX_HOURS * 60 * 60 * 1000,
+    },
+  };
 }

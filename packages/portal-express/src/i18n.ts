@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInstance, type i18n, type TFunction } from 'i18next';
 import { localesDir } from './paths.js';
@@ -13,13 +13,41 @@ export function isLanguage(value: unknown): value is Language {
   return value === 'en' || value === 'cy';
 }
 
+type Catalogue = { [key: string]: string | Catalogue };
+
+function mergeInto(target: Catalogue, source: Catalogue, file: string, path = ''): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (typeof value === 'object' && typeof existing === 'object') {
+      mergeInto(existing, value, file, `${path}${key}.`);
+    } else if (existing !== undefined) {
+      throw new Error(`Message ${path}${key} is defined twice (again in ${file})`);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+/** Reads one language's catalogue: every `locales/<lang>/*.json` file (one per area), merged. */
+export function loadCatalogue(lang: Language): Catalogue {
+  const dir = join(localesDir, lang);
+  const catalogue: Catalogue = {};
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    mergeInto(
+      catalogue,
+      JSON.parse(readFileSync(join(dir, file), 'utf8')) as Catalogue,
+      `${lang}/${file}`,
+    );
+  }
+  return catalogue;
+}
+
 /** Loads the English and Welsh catalogues into a private i18next instance. */
 export async function createI18n(): Promise<i18n> {
   const resources = Object.fromEntries(
-    LANGUAGES.map((lng) => [
-      lng,
-      { translation: JSON.parse(readFileSync(join(localesDir, `${lng}.json`), 'utf8')) as object },
-    ]),
+    LANGUAGES.map((lng) => [lng, { translation: loadCatalogue(lng) }]),
   );
   const instance = createInstance();
   await instance.init({

@@ -15,6 +15,7 @@ import type { PortalConfig } from './config.js';
 import { allMigrations } from './db/migrations.js';
 import { seedDemoData, type DemoAccount } from './demo/seed.js';
 import { createServices, type PortalServices } from './services.js';
+import { registerBuiltInClients } from './oidc/built-in-clients.js';
 
 /** A running portal. */
 export interface RunningPortal {
@@ -78,6 +79,7 @@ export async function startPortal(
             domain: config.usernames.domain,
           })
         : [];
+    await registerBuiltInClients(config, services.clients);
     const app = await createApp({ config, db, clock, random, services });
     const host = options.host ?? (config.env === 'production' ? '0.0.0.0' : '127.0.0.1');
     const server = await new Promise<Server>((resolve, reject) => {

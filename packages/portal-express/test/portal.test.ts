@@ -3,7 +3,7 @@ import request from 'supertest';
 import { connectDatabase, cryptoRandom } from '@porth/identity-core';
 import { createApp } from '../src/app.js';
 import { loadPortalConfig } from '../src/config.js';
-import { createTestPortal, type TestPortal } from './support.js';
+import { createTestPortal, type TestPortal } from './support/portal.js';
 
 describe(`portal (${process.env.DATABASE_URL ? 'MariaDB/MySQL' : 'SQLite'})`, () => {
   let portal: TestPortal;
@@ -92,6 +92,10 @@ describe(`portal (${process.env.DATABASE_URL ? 'MariaDB/MySQL' : 'SQLite'})`, ()
       SMTP_URL: 'smtp://127.0.0.1:1',
       SECRET_KEY: 's'.repeat(40),
       COOKIE_KEYS: 'k'.repeat(40),
+      MFA_SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+      TWILIO_AUTH_TOKEN: 'test-token',
+      TWILIO_FROM: '+447700900000',
     });
     const app = await createApp({
       config: production,

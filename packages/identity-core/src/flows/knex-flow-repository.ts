@@ -18,6 +18,8 @@ interface FlowRow {
 
 /** What is needed to start a flow. */
 export interface NewFlow<S extends string, C extends object> {
+  /** A caller-chosen id (at least 128 bits of randomness, at most 43 characters); default: 256-bit random. */
+  readonly id?: string;
   readonly kind: string;
   readonly state: S;
   readonly accountId?: string | null;
@@ -38,7 +40,7 @@ export class KnexFlowRepository {
   async create<S extends string, C extends object>(input: NewFlow<S, C>): Promise<Flow<S, C>> {
     const now = this.clock.now();
     const flow: Flow<S, C> = {
-      id: randomSecret(this.random, 32),
+      id: input.id ?? randomSecret(this.random, 32),
       kind: input.kind,
       state: input.state,
       version: 1,

@@ -1,10 +1,12 @@
 import { identityCoreMigrations, type Migration } from '@porth/identity-core';
 import { mfaMigrations } from '@porth/mfa';
 import { migrationMigrations } from '@porth/migration';
+import { portalMigrations } from './portal-migration.js';
 
 /** Every package's schema changes, in the order they apply. */
 export const allMigrations: readonly Migration[] = [
   ...identityCoreMigrations,
   ...mfaMigrations,
   ...migrationMigrations,
+  ...portalMigrations,
 ];

@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { DatabaseUnavailableError, isConnectionError } from '@porth/identity-core';
+import {
+  ConcurrentFlowUpdateError,
+  DatabaseUnavailableError,
+  FlowExpiredError,
+  FlowNotFoundError,
+  InvalidTransitionError,
+  isConnectionError,
+} from '@porth/identity-core';
+import { SignInAccountMissingError } from '../sign-in/next-step.js';
 import type { ViewRenderer } from '../views-engine/renderer.js';
 import { renderPage } from './render.js';
 
@@ -12,7 +20,17 @@ interface HttpishError {
   status?: unknown;
   statusCode?: unknown;
   type?: unknown;
+  code?: unknown;
 }
+
+/** Errors that mean "this journey cannot go on from here: start again" — not a fault of ours. */
+const JOURNEY_ERRORS = [
+  FlowExpiredError,
+  FlowNotFoundError,
+  InvalidTransitionError,
+  ConcurrentFlowUpdateError,
+  SignInAccountMissingError,
+];
 
 /**
  * The one place errors become responses: a lost database is 503 "temporarily unavailable",
@@ -29,7 +47,27 @@ export function errorHandler(
       renderPage(views, res, 'errors/unavailable', {}, 503);
       return;
     }
+    if (JOURNEY_ERRORS.some((type) => err instanceof type)) {
+      renderPage(
+        views,
+        res,
+        'sign-in/expired',
+        { titleKey: 'sign_in.expired_title', startUrl: '/amp' },
+        409,
+      );
+      return;
+    }
     const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
+    if (e.code === 'CSRF_INVALID') {
+      renderPage(
+        views,
+        res,
+        'errors/form-expired',
+        { titleKey: 'errors.form-expired.heading' },
+        403,
+      );
+      return;
+    }
     const status = Number(e.status ?? e.statusCode);
     if (Number.isInteger(status) && status >= 400 && status < 500) {
       const view = status === 413 ? 'errors/too-large' : 'errors/bad-request';

@@ -42,6 +42,7 @@ export function createViewRenderer(viewsDir: string): ViewRenderer {
     return root.t(key, options.hash as Record<string, unknown>);
   });
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
   hb.registerHelper('json', (value: unknown) => JSON.stringify(value));
 
   return {

@@ -5,10 +5,10 @@ import {
 } from '@porth/identity-core/testing';
 import { cryptoRandom } from '@porth/identity-core';
 import type { Express } from 'express';
-import { createApp } from '../src/app.js';
-import { loadPortalConfig, type PortalConfig } from '../src/config.js';
-import { allMigrations } from '../src/db/migrations.js';
-import { createServices, type PortalServices } from '../src/services.js';
+import { createApp } from '../../src/app.js';
+import { loadPortalConfig, type PortalConfig } from '../../src/config.js';
+import { allMigrations } from '../../src/db/migrations.js';
+import { createServices, type PortalServices } from '../../src/services.js';
 
 /** A portal app over a fresh test database (SQLite, or MariaDB when DATABASE_URL says so). */
 export interface TestPortal {
