@@ -263,3 +263,30 @@ export type {
   PasswordCheckResult,
 } from './authentication/password-authenticator.js';
 export { SealedBox, deriveKey, MIN_SECRET_KEY_LENGTH } from './crypto/sealed-box.js';
+// recovery
+export {
+  USERNAME_REMINDER_EVENT,
+  PASSWORD_RESET_REQUESTED_EVENT,
+  PASSWORD_RESET_EVENT,
+  AccountRecovery,
+} from './recovery/account-recovery.js';
+export type {
+  UsernameReminderRequest,
+  PasswordResetRequest,
+  LegacyPasswordResetDelegation,
+  PasswordResetCompletion,
+  RecoveryReceipt,
+  PasswordResetLink,
+  PasswordResetResult,
+  AccountRecoveryDependencies,
+} from './recovery/account-recovery.js';
+export {
+  PASSWORD_RESET_PURPOSE,
+  DEFAULT_PASSWORD_RESET_LIFETIME_MS,
+  DEFAULT_USERNAME_REMINDER_LIMIT,
+  DEFAULT_USERNAME_REMINDER_IP_LIMIT,
+  DEFAULT_PASSWORD_RESET_LIMIT,
+  DEFAULT_PASSWORD_RESET_IP_LIMIT,
+  resolveRecoverySettings,
+} from './recovery/recovery-settings.js';
+export type { RecoverySettings, RecoverySettingsInput } from './recovery/recovery-settings.js';
