@@ -1,5 +1,6 @@
 import type { AccountStatus } from './accounts/account.js';
 import type { ProfileIssue } from './accounts/profile.js';
+import type { CentreRole } from './centres/permissions.js';
 
 /** Every error code @porth/identity-core can raise; switch on `error.code`. */
 export type IdentityErrorCode =
@@ -26,7 +27,17 @@ export type IdentityErrorCode =
   | 'CONCURRENT_FLOW_UPDATE'
   | 'MAIL_TEMPLATE_UNKNOWN'
   | 'MAIL_DELIVERY_FAILED'
-  | 'MAIL_PAYLOAD_UNREADABLE';
+  | 'MAIL_PAYLOAD_UNREADABLE'
+  | 'CENTRE_INVALID'
+  | 'CENTRE_NOT_FOUND'
+  | 'CENTRE_EXISTS'
+  | 'CENTRE_ACCESS_DENIED'
+  | 'CENTRE_MEMBER_NOT_FOUND'
+  | 'CENTRE_MEMBER_NOT_ACTIVE'
+  | 'CENTRE_MEMBER_DUPLICATE'
+  | 'CENTRE_ADMIN_LIMIT'
+  | 'CENTRE_PERMISSION_NOT_ALLOWED'
+  | 'EXAMS_OFFICER_PROTECTED';
 
 /**
  * Base class of every error a Porth package throws: a stable string `code` to switch on, the
@@ -215,5 +226,118 @@ export class MailDeliveryFailedError extends IdentityError {
 export class MailRecipientInvalidError extends IdentityError {
   constructor() {
     super('EMAIL_INVALID', 'The recipient is not a valid email address');
+  }
+}
+
+/** A centre number or name is not valid, or a value a centre form posted is not one Porth knows. */
+export class CentreInvalidError extends IdentityError {
+  constructor(
+    readonly field: 'number' | 'name' | 'role' | 'email',
+    reason: string,
+  ) {
+    super('CENTRE_INVALID', `Invalid centre ${field}: ${reason}`);
+  }
+}
+
+/** No centre has that number. */
+export class CentreNotFoundError extends IdentityError {
+  constructor() {
+    super('CENTRE_NOT_FOUND', 'No such centre');
+  }
+}
+
+/** A centre with that number already exists. */
+export class CentreExistsError extends IdentityError {
+  constructor() {
+    super('CENTRE_EXISTS', 'A centre with that number already exists');
+  }
+}
+
+/**
+ * Why the acting account may not do this at this centre:
+ * - `not_a_member`: it has no active membership of THIS centre (members of other centres included);
+ * - `account_not_active`: its account is disabled or deleted;
+ * - `not_a_centre_admin`: it is a User (only the Exams Officer and Admins invite, change access, delete);
+ * - `exams_officer_only`: only the Exams Officer may do this (change their access, hand the role over);
+ * - `not_staff`: only exam-board staff create centres.
+ */
+export type CentreAccessDeniedReason =
+  'not_a_member' | 'account_not_active' | 'not_a_centre_admin' | 'exams_officer_only' | 'not_staff';
+
+/** The acting account may not do this at this centre; nothing was changed. */
+export class CentreAccessDeniedError extends IdentityError {
+  constructor(readonly reason: CentreAccessDeniedReason) {
+    super('CENTRE_ACCESS_DENIED', `Not allowed at this centre: ${reason}`);
+  }
+}
+
+/** No membership with that id at that centre. */
+export class CentreMemberNotFoundError extends IdentityError {
+  constructor() {
+    super('CENTRE_MEMBER_NOT_FOUND', 'No such member at this centre');
+  }
+}
+
+/** The member has not accepted their invitation, or their account is disabled. */
+export class CentreMemberNotActiveError extends IdentityError {
+  constructor() {
+    super('CENTRE_MEMBER_NOT_ACTIVE', 'The member is not active at this centre');
+  }
+}
+
+/** The email is already a member of the centre (`member`) or has an invitation waiting (`invited`). */
+export class CentreMemberDuplicateError extends IdentityError {
+  constructor(readonly reason: 'member' | 'invited') {
+    super(
+      'CENTRE_MEMBER_DUPLICATE',
+      reason === 'member'
+        ? 'That email address already belongs to a member of this centre'
+        : 'That email address already has an invitation to this centre waiting',
+    );
+  }
+}
+
+/** The centre already has its most Admins (pending invitations to Admin included). */
+export class CentreAdminLimitError extends IdentityError {
+  constructor(readonly max: number) {
+    super('CENTRE_ADMIN_LIMIT', `A centre can have at most ${max} Admin accounts`);
+  }
+}
+
+/** The account type cannot hold these permissions (or they are not permissions at all). */
+export class CentrePermissionNotAllowedError extends IdentityError {
+  constructor(
+    readonly role: CentreRole,
+    readonly permissions: readonly string[],
+  ) {
+    super(
+      'CENTRE_PERMISSION_NOT_ALLOWED',
+      `A ${role} account cannot hold: ${permissions.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * The Exams Officer cannot be deleted or given another role (`remove`, `change_role`), and the
+ * role cannot be given by invitation or by changing access (`assign`): only transferExamsOfficer
+ * hands it over, so the centre always has exactly one.
+ */
+export class ExamsOfficerProtectedError extends IdentityError {
+  constructor(readonly operation: 'remove' | 'change_role' | 'assign') {
+    super(
+      'EXAMS_OFFICER_PROTECTED',
+      operation === 'remove'
+        ? 'The Exams Officer cannot be deleted'
+        : operation === 'change_role'
+          ? 'The Exams Officer cannot be given another account type; transfer the role instead'
+          : 'The Exams Officer role can only be transferred by the Exams Officer',
+    );
+  }
+}
+
+/** The invitation link is unknown, expired, already used or cancelled (the same answer for each). */
+export class InvitationInvalidError extends IdentityError {
+  constructor() {
+    super('TOKEN_INVALID', 'This invitation link is not valid any more');
   }
 }

@@ -290,3 +290,87 @@ export {
   resolveRecoverySettings,
 } from './recovery/recovery-settings.js';
 export type { RecoverySettings, RecoverySettingsInput } from './recovery/recovery-settings.js';
+// centres
+export {
+  CENTRE_ROLES,
+  INVITABLE_CENTRE_ROLES,
+  CENTRE_PERMISSIONS,
+  MAX_CENTRE_ADMINS,
+  CENTRE_ROLE_RULES,
+  CENTRE_ROLE_LABELS,
+  CENTRE_PERMISSION_TEXT,
+  isCentreRole,
+  isCentrePermission,
+  canManageCentre,
+  defaultPermissions,
+  isGrantable,
+  checkPermissions,
+} from './centres/permissions.js';
+export type {
+  CentreRole,
+  InvitableCentreRole,
+  CentrePermission,
+  EntriesAccess,
+  ResultsAccess,
+  CentreRoleRule,
+} from './centres/permissions.js';
+export {
+  RESULTS_RELEASE_HOUR,
+  resultsReleaseTime,
+  entriesResultsAccess,
+  canMakeEntries,
+  canViewResults,
+} from './centres/results-day.js';
+export type { CentreAccess } from './centres/results-day.js';
+export {
+  CENTRE_NUMBER_PATTERN,
+  MAX_CENTRE_NAME_LENGTH,
+  CENTRE_INVITATION_PURPOSE,
+  DEFAULT_INVITATION_LIFETIME_MS,
+  isCentreNumber,
+  foldForSearch,
+  memberMatches,
+} from './centres/centre.js';
+export type {
+  Centre,
+  MembershipState,
+  CentreMembership,
+  CentreMemberStatus,
+  CentreMember,
+  CentreClaim,
+} from './centres/centre.js';
+export type {
+  NewMembership,
+  MembershipReadOptions,
+  CentreRepository,
+} from './centres/centre-repository.js';
+export { KnexCentreRepository } from './centres/knex-centre-repository.js';
+export { CentreService, centreClaims } from './centres/centre-service.js';
+export type {
+  CentreActor,
+  CentreInvitationInput,
+  CentreAccessUpdate,
+  ExamsOfficerSeat,
+  NewCentreInput,
+  InvitationDetails,
+  AcceptInvitationInput,
+  AcceptedInvitation,
+  CentreServiceOptions,
+} from './centres/centre-service.js';
+export { centreErrorMessage } from './centres/messages.js';
+export {
+  CentreInvalidError,
+  CentreNotFoundError,
+  CentreExistsError,
+  CentreAccessDeniedError,
+  CentreMemberNotFoundError,
+  CentreMemberNotActiveError,
+  CentreMemberDuplicateError,
+  CentreAdminLimitError,
+  CentrePermissionNotAllowedError,
+  ExamsOfficerProtectedError,
+  InvitationInvalidError,
+} from './errors.js';
+export type { CentreAccessDeniedReason } from './errors.js';
+export { CENTRE_ACCESS_CHANGES } from './mail/mail-message.js';
+export type { CentreAccessChange, CentreAccessChangedMail } from './mail/mail-message.js';

@@ -1,3 +1,5 @@
+import type { CentrePermission, CentreRole } from '../centres/permissions.js';
+
 /** The languages an email can be written in. */
 export type MailLocale = 'en' | 'cy';
 
@@ -78,6 +80,28 @@ export interface EmailCodeMail {
   readonly minutes: number;
 }
 
+/** What a `centre_access_changed` email reports: changed access, or removal from the centre. */
+export type CentreAccessChange = 'access_changed' | 'removed';
+
+/** Every value of CentreAccessChange. */
+export const CENTRE_ACCESS_CHANGES: readonly CentreAccessChange[] = ['access_changed', 'removed'];
+
+/** Data for `centre_access_changed`: a centre's Exams Officer or Admin changed the reader's access or removed them. */
+export interface CentreAccessChangedMail {
+  readonly name: string;
+  readonly change: CentreAccessChange;
+  readonly centreName: string;
+  readonly centreNumber: string;
+  /** The name of the Exams Officer or Admin who made the change. */
+  readonly changedBy: string;
+  /** The account type now held (for `removed`: the one held before); shown in the message's language. */
+  readonly role: CentreRole;
+  /** The permissions now held, possibly none (ignored for `removed`); shown in the message's language. */
+  readonly permissions: readonly CentrePermission[];
+  /** When it happened; shown in UK time (Europe/London). */
+  readonly time: Date;
+}
+
 /** Each email template by name, with the data it needs. */
 export interface MailTemplates {
   readonly migration_temporary_password: MigrationTemporaryPasswordMail;
@@ -87,6 +111,7 @@ export interface MailTemplates {
   readonly mfa_reset: MfaResetMail;
   readonly security_change: SecurityChangeMail;
   readonly email_code: EmailCodeMail;
+  readonly centre_access_changed: CentreAccessChangedMail;
 }
 
 /** The name of an email template. */
@@ -101,6 +126,7 @@ export const MAIL_TEMPLATE_NAMES: readonly MailTemplateName[] = [
   'mfa_reset',
   'security_change',
   'email_code',
+  'centre_access_changed',
 ];
 
 /** A rendered email: what the outbox stores (encrypted) and the transport sends. */

@@ -1,6 +1,15 @@
 import Handlebars from 'handlebars';
 import { MailTemplateUnknownError } from '../errors.js';
 import {
+  CENTRE_PERMISSIONS,
+  CENTRE_PERMISSION_TEXT,
+  CENTRE_ROLES,
+  CENTRE_ROLE_LABELS,
+  type CentrePermission,
+  type CentreRole,
+} from '../centres/permissions.js';
+import {
+  CENTRE_ACCESS_CHANGES,
   MAIL_LOCALES,
   MAIL_TEMPLATE_NAMES,
   SECURITY_CHANGES,
@@ -118,6 +127,27 @@ function compileAll(): CompiledSet {
     return value;
   });
   hbs.registerHelper(
+    'is',
+    function (this: unknown, value: unknown, expected: unknown, options: Handlebars.HelperOptions) {
+      return value === expected ? options.fn(this) : options.inverse(this);
+    },
+  );
+  hbs.registerHelper('centreRole', (role: unknown, options: Handlebars.HelperOptions) => {
+    if (!(CENTRE_ROLES as readonly unknown[]).includes(role)) {
+      throw new TypeError(`unknown centre role "${String(role)}"`);
+    }
+    return CENTRE_ROLE_LABELS[role as CentreRole][localeOf(options)];
+  });
+  hbs.registerHelper(
+    'centrePermission',
+    (permission: unknown, options: Handlebars.HelperOptions) => {
+      if (!(CENTRE_PERMISSIONS as readonly unknown[]).includes(permission)) {
+        throw new TypeError(`unknown centre permission "${String(permission)}"`);
+      }
+      return CENTRE_PERMISSION_TEXT[permission as CentrePermission].label[localeOf(options)];
+    },
+  );
+  hbs.registerHelper(
     'ifMany',
     function (this: unknown, list: unknown, options: Handlebars.HelperOptions) {
       if (!Array.isArray(list)) throw new TypeError('ifMany needs a list');
@@ -185,6 +215,9 @@ const FIELD_DESCRIPTIONS: { readonly [K in MailFieldKind]: string } = {
   count: 'a positive number',
   textList: 'a non-empty list of non-empty strings',
   securityChange: `one of ${SECURITY_CHANGES.join(', ')}`,
+  centreAccessChange: `one of ${CENTRE_ACCESS_CHANGES.join(', ')}`,
+  centreRole: `one of ${CENTRE_ROLES.join(', ')}`,
+  centrePermissions: 'a list of centre permissions',
 };
 
 function fieldIsValid(kind: MailFieldKind, value: unknown): boolean {
@@ -211,6 +244,15 @@ function fieldIsValid(kind: MailFieldKind, value: unknown): boolean {
       );
     case 'securityChange':
       return (SECURITY_CHANGES as readonly unknown[]).includes(value);
+    case 'centreAccessChange':
+      return (CENTRE_ACCESS_CHANGES as readonly unknown[]).includes(value);
+    case 'centreRole':
+      return (CENTRE_ROLES as readonly unknown[]).includes(value);
+    case 'centrePermissions':
+      return (
+        Array.isArray(value) &&
+        value.every((item) => (CENTRE_PERMISSIONS as readonly unknown[]).includes(item))
+      );
   }
 }
 

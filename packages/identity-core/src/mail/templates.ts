@@ -16,6 +16,9 @@ import type {
  * - `{{plural count "hour" "hours"}}`: a count with the right English noun;
  * - `{{securityChange change}}`: one sentence saying what changed, in the message's language;
  * - `{{#ifMany list}}…{{else}}…{{/ifMany}}`: chooses wording for one item or several;
+ * - `{{#is value "x"}}…{{else}}…{{/is}}`: chooses wording when a field equals a given value;
+ * - `{{centreRole role}}`, `{{centrePermission permission}}`: an account type or a centre
+ *   permission by its name in the message's language (from `centres/permissions.ts`);
  * - in HTML: `{{> button href=url label="…"}}` (a button with the link written out below it)
  *   and `{{> value value=x}}` (a highlighted value such as a username, password or code);
  * - `{{required x}}`: x, or an error when it is missing (helper and partial arguments are not
@@ -61,7 +64,13 @@ export type MailFieldKind =
   /** A non-empty list of non-empty strings. */
   | 'textList'
   /** One of SECURITY_CHANGES. */
-  | 'securityChange';
+  | 'securityChange'
+  /** One of CENTRE_ACCESS_CHANGES. */
+  | 'centreAccessChange'
+  /** One of CENTRE_ROLES. */
+  | 'centreRole'
+  /** A list, possibly empty, of CENTRE_PERMISSIONS. */
+  | 'centrePermissions';
 
 /** The shared layout of every HTML message. */
 export const LAYOUT_HTML = `<!DOCTYPE html>
@@ -146,6 +155,16 @@ export const MAIL_TEMPLATE_FIELDS: {
   mfa_reset: { name: 'name', signInUrl: 'url' },
   security_change: { name: 'name', change: 'securityChange', time: 'date' },
   email_code: { code: 'text', minutes: 'count' },
+  centre_access_changed: {
+    name: 'name',
+    change: 'centreAccessChange',
+    centreName: 'text',
+    centreNumber: 'text',
+    changedBy: 'text',
+    role: 'centreRole',
+    permissions: 'centrePermissions',
+    time: 'date',
+  },
 };
 
 /** One sentence per security change, in each language. */
@@ -496,6 +515,110 @@ Rhowch y cod hwn ar y dudalen a ofynnodd amdano. Mae'n gweithio am {{minutes}} m
 Peidiwch byth â rhannu'r cod hwn gydag unrhyw un. Fyddwn ni byth yn gofyn i chi amdano dros y ffôn nac mewn e-bost.`,
       notYou:
         "Os nad oeddech chi'n ceisio mewngofnodi neu osod eich cyfrif, efallai fod rhywun yn gwybod eich cyfrinair. Newidiwch eich cyfrinair ar unwaith a rhowch wybod i'n tîm cymorth.",
+    },
+  },
+
+  centre_access_changed: {
+    en: {
+      subject:
+        '{{#is change "removed"}}You have been removed from {{centreName}} ({{centreNumber}}){{else}}Your access to {{centreName}} ({{centreNumber}}) has changed{{/is}}',
+      html: `<p>{{hello name}}</p>
+{{#is change "removed"}}
+<p>{{changedBy}} has removed you from {{centreName}} (centre {{centreNumber}}). You can no longer use the services for this centre.</p>
+<p>When: {{dateTime time}} (UK time)</p>
+<p>If you work at another centre too, your access there has not changed.</p>
+{{else}}
+<p>{{changedBy}} has changed your access to the services for {{centreName}} (centre {{centreNumber}}).</p>
+<p>Your account type: <strong>{{centreRole role}}</strong></p>
+{{#if permissions.length}}
+<p>You now have access to:</p>
+<ul>
+{{#each permissions}}<li>{{centrePermission this}}</li>
+{{/each}}</ul>
+{{else}}
+<p>You no longer have access to any services for this centre.</p>
+{{/if}}
+<p>When: {{dateTime time}} (UK time)</p>
+<p>The change applies from the next page you open.</p>
+{{/is}}`,
+      text: `{{hello name}}
+
+{{#is change "removed"}}
+{{changedBy}} has removed you from {{centreName}} (centre {{centreNumber}}). You can no longer use the services for this centre.
+
+When: {{dateTime time}} (UK time)
+
+If you work at another centre too, your access there has not changed.
+{{else}}
+{{changedBy}} has changed your access to the services for {{centreName}} (centre {{centreNumber}}).
+
+Your account type: {{centreRole role}}
+
+{{#if permissions.length}}
+You now have access to:
+{{#each permissions}}
+- {{centrePermission this}}
+{{/each}}
+{{else}}
+You no longer have access to any services for this centre.
+{{/if}}
+
+When: {{dateTime time}} (UK time)
+
+The change applies from the next page you open.
+{{/is}}`,
+      notYou: 'If you think this change is a mistake, contact the Exams Officer at your centre.',
+    },
+    cy: {
+      subject:
+        '{{#is change "removed"}}Rydych chi wedi cael eich tynnu o {{centreName}} ({{centreNumber}}){{else}}Mae eich mynediad i {{centreName}} ({{centreNumber}}) wedi newid{{/is}}',
+      html: `<p>{{hello name}}</p>
+{{#is change "removed"}}
+<p>Mae {{changedBy}} wedi eich tynnu chi o {{centreName}} (canolfan {{centreNumber}}). Allwch chi ddim defnyddio'r gwasanaethau ar gyfer y ganolfan hon bellach.</p>
+<p>Pryd: {{dateTime time}} (amser y DU)</p>
+<p>Os ydych chi'n gweithio mewn canolfan arall hefyd, dydy eich mynediad yno ddim wedi newid.</p>
+{{else}}
+<p>Mae {{changedBy}} wedi newid eich mynediad i'r gwasanaethau ar gyfer {{centreName}} (canolfan {{centreNumber}}).</p>
+<p>Eich math o gyfrif: <strong>{{centreRole role}}</strong></p>
+{{#if permissions.length}}
+<p>Mae gennych chi fynediad nawr i:</p>
+<ul>
+{{#each permissions}}<li>{{centrePermission this}}</li>
+{{/each}}</ul>
+{{else}}
+<p>Does gennych chi ddim mynediad i unrhyw wasanaethau ar gyfer y ganolfan hon bellach.</p>
+{{/if}}
+<p>Pryd: {{dateTime time}} (amser y DU)</p>
+<p>Mae'r newid yn dod i rym o'r dudalen nesaf y byddwch chi'n ei hagor.</p>
+{{/is}}`,
+      text: `{{hello name}}
+
+{{#is change "removed"}}
+Mae {{changedBy}} wedi eich tynnu chi o {{centreName}} (canolfan {{centreNumber}}). Allwch chi ddim defnyddio'r gwasanaethau ar gyfer y ganolfan hon bellach.
+
+Pryd: {{dateTime time}} (amser y DU)
+
+Os ydych chi'n gweithio mewn canolfan arall hefyd, dydy eich mynediad yno ddim wedi newid.
+{{else}}
+Mae {{changedBy}} wedi newid eich mynediad i'r gwasanaethau ar gyfer {{centreName}} (canolfan {{centreNumber}}).
+
+Eich math o gyfrif: {{centreRole role}}
+
+{{#if permissions.length}}
+Mae gennych chi fynediad nawr i:
+{{#each permissions}}
+- {{centrePermission this}}
+{{/each}}
+{{else}}
+Does gennych chi ddim mynediad i unrhyw wasanaethau ar gyfer y ganolfan hon bellach.
+{{/if}}
+
+Pryd: {{dateTime time}} (amser y DU)
+
+Mae'r newid yn dod i rym o'r dudalen nesaf y byddwch chi'n ei hagor.
+{{/is}}`,
+      notYou:
+        "Os ydych chi'n credu bod y newid hwn yn gamgymeriad, cysylltwch â Swyddog Arholiadau eich canolfan.",
     },
   },
 };

@@ -41,6 +41,16 @@ const SAMPLES: { readonly [T in MailTemplateName]: MailTemplates[T] } = {
   mfa_reset: { name: 'Rhodri Lewis', signInUrl: 'https://id.example.org/sign-in' },
   security_change: { name: 'Ffion Hughes', change: 'password', time: SUMMER_NOON_UTC },
   email_code: { code: '482913', minutes: 10 },
+  centre_access_changed: {
+    name: 'Aled Roberts',
+    change: 'access_changed',
+    centreName: 'Ysgol Bro Dinefwr',
+    centreNumber: '68101',
+    changedBy: 'Eleri Morgan',
+    role: 'user',
+    permissions: ['entries_results', 'resources'],
+    time: SUMMER_NOON_UTC,
+  },
 };
 
 /** The values a reader must see word for word (not those shown in other words, like a change kind). */
@@ -244,5 +254,65 @@ describe('mail templates', () => {
   it('writes an unknown language in English', () => {
     const mail = renderer.render('email_code', 'fr' as never, SAMPLES.email_code);
     expect(mail.subject).to.equal(renderer.render('email_code', 'en', SAMPLES.email_code).subject);
+  });
+
+  it('lists the account type and permissions of a changed access by name, in the language of the message', () => {
+    const en = renderer.render('centre_access_changed', 'en', SAMPLES.centre_access_changed);
+    expect(en.subject).to.equal('Your access to Ysgol Bro Dinefwr (68101) has changed');
+    expect(en.text).to.include('Your account type: User');
+    expect(en.text).to.include(
+      '- Entries and Results\n- Past Papers, Marking Schemes and Resources',
+    );
+    expect(en.html).to.include('<li>Entries and Results</li>');
+    expect(en.text).not.to.include('A2C Keys');
+    const cy = renderer.render('centre_access_changed', 'cy', {
+      ...SAMPLES.centre_access_changed,
+      role: 'admin',
+      permissions: ['a2c_keys'],
+    });
+    expect(cy.subject).to.equal('Mae eich mynediad i Ysgol Bro Dinefwr (68101) wedi newid');
+    expect(cy.text).to.include('Eich math o gyfrif: Gweinyddwr');
+    expect(cy.text).to.include('- Allweddi A2C');
+  });
+
+  it('says so when a changed access leaves no services at the centre', () => {
+    const mail = renderer.render('centre_access_changed', 'en', {
+      ...SAMPLES.centre_access_changed,
+      permissions: [],
+    });
+    expect(mail.text).to.include('You no longer have access to any services for this centre.');
+    expect(mail.text).not.to.include('You now have access to:');
+  });
+
+  it('words a removal from a centre without listing any access, in both languages', () => {
+    const removal = { ...SAMPLES.centre_access_changed, change: 'removed' as const };
+    const en = renderer.render('centre_access_changed', 'en', removal);
+    expect(en.subject).to.equal('You have been removed from Ysgol Bro Dinefwr (68101)');
+    expect(en.text).to.include(
+      'Eleri Morgan has removed you from Ysgol Bro Dinefwr (centre 68101).',
+    );
+    expect(en.text).not.to.include('Entries and Results');
+    expect(en.html).not.to.include('<ul>');
+    const cy = renderer.render('centre_access_changed', 'cy', removal);
+    expect(cy.subject).to.equal('Rydych chi wedi cael eich tynnu o Ysgol Bro Dinefwr (68101)');
+    expect(cy.text).to.include('Mae Eleri Morgan wedi eich tynnu chi o Ysgol Bro Dinefwr');
+  });
+
+  it('refuses a centre access email with an unknown change, role or permission', () => {
+    for (const [field, value] of [
+      ['change', 'promoted'],
+      ['role', 'owner'],
+      ['permissions', ['resources', 'shoe_size']],
+      ['permissions', 'resources'],
+    ] as const) {
+      expect(
+        () =>
+          renderer.render('centre_access_changed', 'en', {
+            ...SAMPLES.centre_access_changed,
+            [field]: value,
+          } as never),
+        field,
+      ).to.throw(TypeError, `"${field}"`);
+    }
   });
 });
