@@ -1,7 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { errors as oidcErrors } from 'oidc-provider';
 import { FlowExpiredError, KnexFlowRepository, transition, type Flow } from '@porth/identity-core';
-import type { CsrfProtection } from '../middleware/csrf.js';
 import { renderPage } from '../middleware/render.js';
 import { SIGN_IN_FLOW_KIND, type SignInContext, type SignInState } from './states.js';
 import { SIGN_IN_TRANSITIONS } from './transitions.js';
@@ -26,11 +25,8 @@ export function formFields(body: unknown): Record<string, string> {
  * state; a POST is accepted only by the state it belongs to, so no step can be skipped by
  * posting to a later one — the server, not the browser, knows where the user is.
  */
-export function signInRoutes(
-  deps: SignInDependencies,
-  steps: readonly Step[],
-  csrf: CsrfProtection,
-): Router {
+export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): Router {
+  const { csrf } = deps;
   const byState = new Map<SignInState, Step>(steps.map((s) => [s.state, s]));
   const router = Router();
   const body = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });

@@ -1,4 +1,5 @@
 import type { RequiredAction } from '@porth/identity-core';
+import type { CodeFactorKind, FactorKind, PhoneDelivery } from '@porth/mfa';
 
 /** Where a sign-in stands; the server, not the browser, decides which page comes next. */
 export const SIGN_IN_STATES = [
@@ -58,4 +59,31 @@ export interface SignInContext {
   };
   /** A one-off message key for the next page (e.g. `sign_in.code_resent`). */
   readonly notice?: string;
+  /** Setting up the first second factor (`mfa_setup`): what has been chosen and is pending. */
+  readonly mfaSetup?: MfaSetupProgress;
+  /** True once this sign-in has made (and shown) a set of recovery codes; the codes are never kept. */
+  readonly recoveryCodesShown?: boolean;
+}
+
+/** Where the set-up of a first second factor stands; ids only, never a secret or a code. */
+export interface MfaSetupProgress {
+  /** The method chosen on "Set up a second step": an app, a phone (text or call) or email. */
+  readonly method: 'totp' | 'phone' | 'email';
+  /** The phone number typed (checked), before a code was sent to it. */
+  readonly phone?: {
+    readonly e164: string;
+    /** As the person would write it, e.g. `07700 900123`. */
+    readonly national: string;
+    /** How it can take a code: a mobile `sms` and `voice`, a landline `voice` only. */
+    readonly deliveries: readonly PhoneDelivery[];
+  };
+  /** The pending factor waiting for its first code. */
+  readonly factorId?: string;
+  readonly kind?: FactorKind;
+  /** The code sent to confirm a text-message, call or email factor. */
+  readonly challengeId?: string;
+  /** How the code went (`sms`, `voice`, `email`). */
+  readonly channel?: CodeFactorKind;
+  /** Where the code went, as shown to the person (`07700 900123`, `s***@example.org`). */
+  readonly destination?: string;
 }

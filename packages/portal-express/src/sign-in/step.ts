@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Flow, RequestContext } from '@porth/identity-core';
 import type { PortalConfig } from '../config.js';
 import type { PortalServices } from '../services.js';
-import type { ViewRenderer } from '../views-engine/renderer.js';
+import type { RouteDependencies } from '../routes/route-dependencies.js';
 import type { SignInContext, SignInState } from './states.js';
 
 /** What provider.interactionDetails returns. */
@@ -62,9 +62,4 @@ export interface Step {
 }
 
 /** Everything the sign-in routes need from the portal. */
-export interface SignInDependencies {
-  readonly config: PortalConfig;
-  readonly services: PortalServices;
-  readonly views: ViewRenderer;
-  provider(): Promise<Provider>;
-}
+export type SignInDependencies = RouteDependencies;
