@@ -18,6 +18,9 @@ import { ProviderHost } from './oidc/provider-host.js';
 import { createProvider } from './oidc/provider.js';
 import { signInRoutes } from './sign-in/router.js';
 import { signInSteps } from './sign-in/steps/index.js';
+import { recoveryRoutes } from './routes/recovery.js';
+import type { RouteDependencies } from './routes/route-dependencies.js';
+import { relyingPartyRoutes } from './rp/index.js';
 import { join } from 'node:path';
 
 /** What the portal needs from its surroundings. */
@@ -89,9 +92,16 @@ export async function createApp(deps: PortalDependencies): Promise<Express> {
       }),
     deps.clock,
   );
-  app.use(
-    signInRoutes({ config, services, views, provider: () => host.provider() }, signInSteps, csrf),
-  );
+  const routeDeps: RouteDependencies = {
+    config,
+    services,
+    views,
+    csrf,
+    provider: () => host.provider(),
+  };
+  app.use(signInRoutes(routeDeps, signInSteps));
+  app.use(recoveryRoutes(routeDeps));
+  app.use(relyingPartyRoutes(routeDeps));
   app.get('/', (_req, res) => renderPage(views, res, 'home'));
   if (!production) app.use(devOutboxRoutes(services.outbox, views));
   app.use(host.middleware());
