@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@porth/identity-core';
 import { processIo, type CliIo } from './commands/command-io.js';
+import { registerClient } from './commands/client.js';
 import { registerDb } from './commands/db.js';
+import { registerHousekeeping } from './commands/housekeeping.js';
 import { registerImportLegacy } from './commands/import-legacy.js';
+import { registerKeys } from './commands/keys.js';
 import { registerMigrationStatus } from './commands/migration-status.js';
 import { registerStart } from './commands/start.js';
 
@@ -17,6 +20,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerDb(program, io);
   registerImportLegacy(program, io);
   registerMigrationStatus(program, io);
+  registerClient(program, io);
+  registerKeys(program, io);
+  registerHousekeeping(program, io);
   return program;
 }
 

@@ -16,6 +16,7 @@ import { allMigrations } from './db/migrations.js';
 import { seedDemoData, type DemoAccount } from './demo/seed.js';
 import { createServices, type PortalServices } from './services.js';
 import { registerBuiltInClients } from './oidc/built-in-clients.js';
+import { startHousekeeping } from './housekeeping.js';
 
 /** A running portal. */
 export interface RunningPortal {
@@ -89,6 +90,10 @@ export async function startPortal(
     const { port } = server.address() as AddressInfo;
     const url = config.port === port ? config.publicUrl : `http://localhost:${port}`;
     services.dispatcher.start({ intervalMs: options.mailIntervalMs ?? 2000 });
+    const housekeeping = startHousekeeping(services, {
+      intervalMs: 15 * 60_000,
+      onError: (err) => console.error(err),
+    });
     return {
       url,
       server,
@@ -97,6 +102,7 @@ export async function startPortal(
       demoAccounts,
       async close() {
         await services.dispatcher.stop();
+        await housekeeping.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
