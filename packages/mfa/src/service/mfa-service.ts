@@ -270,6 +270,32 @@ export class MfaService {
   }
 
   /**
+   * Shows a pending authenticator-app enrolment again — the same key, key URI and QR code — so a
+   * page reload never changes a secret the person may already have scanned; null when the
+   * enrolment is no longer pending (confirmed, replaced or removed).
+   */
+  async pendingTotpEnrolment(accountId: string, factorId: string): Promise<TotpEnrolment | null> {
+    const account = await this.requireActiveAccount(accountId);
+    const factor = await new KnexFactorRepository(this.options.db).find(accountId, factorId);
+    if (!factor || factor.state !== 'pending' || factor.kind !== 'totp' || !factor.secretSealed) {
+      return null;
+    }
+    const details = await this.totp.enrolmentDetails(
+      this.cipher.open(factor.id, factor.secretSealed),
+      {
+        issuer: this.options.issuer,
+        label: account.username ?? account.email ?? account.id,
+      },
+    );
+    return {
+      kind: 'totp',
+      factorId,
+      expiresAt: new Date(factor.createdAt.getTime() + this.policy.enrolmentLifetimeMs),
+      ...details,
+    };
+  }
+
+  /**
    * Starts adding a phone: the number is read (default region GB) and checked — a mobile can
    * take `sms` or `voice`, a landline only `voice` — a pending factor is stored and a code is
    * sent. Confirm with confirmEnrolment({ factorId, challengeId, code }). Throws

@@ -288,6 +288,26 @@ describe(`authenticator app enrolment and sign-in (${DATABASE})`, () => {
     expect(failed[0]?.details).to.deep.include({ reason: 'invalid_code', factorId });
   });
 
+  it('shows a pending enrolment again with the same key and QR code, and nothing once it is confirmed', async () => {
+    const account = await h.createAccount();
+    const started = await h.service.startTotpEnrolment(account.id);
+    const again = await h.service.pendingTotpEnrolment(account.id, started.factorId);
+    expect(again?.otpauthUri).to.equal(started.otpauthUri);
+    expect(again?.secretForTyping).to.equal(started.secretForTyping);
+    expect(again?.qrSvg).to.equal(started.qrSvg);
+    expect(
+      await h.service.pendingTotpEnrolment('someone-else', started.factorId).catch(() => null),
+    ).to.equal(null);
+    const secret = defined(base32Decode(started.secretForTyping));
+    const confirmed = await h.service.confirmEnrolment(account.id, {
+      factorId: started.factorId,
+      code: await new TotpFactor().codeAt(secret, clock.now()),
+    });
+    expect(confirmed.ok).to.equal(true);
+    clock.advance(30_000);
+    expect(await h.service.pendingTotpEnrolment(account.id, started.factorId)).to.equal(null);
+  });
+
   it('stores the secret sealed, never as its base32 or raw bytes', async () => {
     const account = await h.createAccount();
     const { factorId, secret } = await enrolledTotp(h.service, account.id);

@@ -2,11 +2,8 @@ import { KnexFlowRepository, type Account } from '@porth/identity-core';
 import {
   EnrolmentExpiredError,
   FactorNotFoundError,
-  KnexFactorRepository,
   MfaError,
   REFUSAL_MESSAGES,
-  SecretCipher,
-  TotpFactor,
   maskEmail,
   type MfaErrorCode,
   type PhoneDelivery,
@@ -48,18 +45,7 @@ async function pendingTotp(
   account: Account,
   factorId: string | undefined,
 ): Promise<TotpEnrolmentDetails | null> {
-  if (!factorId) return null;
-  const factor = await new KnexFactorRepository(s.services.db).find(account.id, factorId);
-  if (!factor || factor.state !== 'pending' || factor.kind !== 'totp' || !factor.secretSealed)
-    return null;
-  const secret = new SecretCipher(s.config.secrets.secretKey, s.services.random).open(
-    factor.id,
-    factor.secretSealed,
-  );
-  return new TotpFactor().enrolmentDetails(secret, {
-    issuer: s.config.mfa.issuer,
-    label: account.username ?? account.email ?? account.id,
-  });
+  return factorId ? s.services.mfa.pendingTotpEnrolment(account.id, factorId) : null;
 }
 
 /** Shows the page for where the set-up stands; falls back to the choice of method. */
