@@ -81,9 +81,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       'the session has reached its maximum age',
       (ctx) => {
         const session = ctx.oidc.session;
-        return Boolean(
-          session?.accountId && session.transient && session.past(seconds(config.sessions.maxMs)),
-        );
+        if (!session?.accountId || !session.transient || typeof session.loginTs !== 'number')
+          return false;
+        return clock.now().getTime() / 1000 - session.loginTs > seconds(config.sessions.maxMs);
       },
     ),
   );
@@ -226,5 +226,18 @@ export function createProvider(deps: ProviderDependencies): Provider {
     );
   });
   provider.on('server_error', (_ctx: unknown, err: unknown) => deps.logError(err));
+  // Using any application keeps a "Stay signed in? No" session alive: the applications renew
+  // their tokens while someone works in them, and each renewal slides the idle expiry, as a
+  // visit to the provider does. Left alone for SESSION_IDLE_MINUTES, the session ends.
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    if (ctx.oidc.params?.grant_type !== 'refresh_token') return;
+    const sessionUid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)
+      ?.sessionUid;
+    if (!sessionUid) return;
+    void (async () => {
+      const session = await provider.Session.findByUid(sessionUid);
+      if (session?.transient) await session.save(seconds(config.sessions.idleMs));
+    })().catch(deps.logError);
+  });
   return provider;
 }

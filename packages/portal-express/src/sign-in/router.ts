@@ -133,6 +133,8 @@ export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): 
               acr: result.acr,
               amr: [...result.amr],
               remember: result.remember,
+              // The sign-in time by the portal's clock: auth_time and the 12-hour limit use it.
+              ts: Math.floor(deps.services.clock.now().getTime() / 1000),
             },
           },
           { mergeWithLastSubmission: false },
