@@ -78,6 +78,7 @@ export async function startPortal(
             random,
             hasher: services.hasher,
             domain: config.usernames.domain,
+            clients: services.clients,
           })
         : [];
     await registerBuiltInClients(config, services.clients);

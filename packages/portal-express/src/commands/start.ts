@@ -3,6 +3,7 @@ import { loadPortalConfig } from '../config.js';
 import { startPortal } from '../server.js';
 import type { CliIo } from './command-io.js';
 import type { RunningPortal } from '../server.js';
+import { DEMO_SHAREPOINT_SECRET } from '../demo/seed.js';
 
 /** The start-up message: where to go, where mail ends up, and the demo accounts. */
 export function describeRunningPortal(portal: RunningPortal): string {
@@ -20,6 +21,14 @@ export function describeRunningPortal(portal: RunningPortal): string {
         `  ${account.username.padEnd(width)}  password ${account.password}   ${account.description}`,
       );
     }
+    lines.push(
+      '',
+      `Try the migration journey: open ${portal.url}/amp, sign in with rhys.evans and its old`,
+      `password, then read the temporary password at ${portal.url}/dev/outbox.`,
+      '',
+      'The SharePoint example (another application on port 3100) is registered; in a second terminal:',
+      `  SHAREPOINT_CLIENT_SECRET=${DEMO_SHAREPOINT_SECRET} npm run example:sharepoint`,
+    );
   }
   lines.push('', 'Press Ctrl+C to stop.', '');
   return lines.join('\n');

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { KnexClientRegistry } from '../oidc/clients.js';
 import {
   KnexAccountRepository,
   transaction,
@@ -23,6 +24,8 @@ export interface DemoSeedDependencies {
   readonly hasher: PasswordHasher;
   /** The domain of new usernames (USERNAME_DOMAIN). */
   readonly domain: string;
+  /** Registers the SharePoint example (examples/sharepoint-rp) as a first-party client. */
+  readonly clients: KnexClientRegistry;
 }
 
 // Legacy AMP records as an import would bring them: the hashes were made by independent tools
@@ -63,6 +66,9 @@ const LEGACY_ACCOUNTS: readonly (LegacyAccountInput & { password: string; descri
 
 const ACTIVE_PASSWORD = 'Porth-Demo-2026!';
 
+/** The SharePoint example's client secret in the demo (development only; printed at start-up). */
+export const DEMO_SHAREPOINT_SECRET = 'demo-only-sharepoint-secret-not-for-production';
+
 /**
  * Puts demo accounts in the database, once: running it again changes nothing. For development
  * only; the passwords are printed on the console.
@@ -96,6 +102,15 @@ export async function seedDemoData(deps: DemoSeedDependencies): Promise<DemoAcco
       await repo.setPasswordHash(account.id, hash);
     });
   }
+
+  await deps.clients.save({
+    id: 'sharepoint',
+    secret: DEMO_SHAREPOINT_SECRET,
+    redirectUris: ['http://localhost:3100/callback'],
+    postLogoutRedirectUris: ['http://localhost:3100/'],
+    backchannelLogoutUri: 'http://localhost:3100/backchannel-logout',
+    firstParty: true,
+  });
 
   return [
     ...LEGACY_ACCOUNTS.map((a) => ({
