@@ -104,12 +104,19 @@ export interface PorthConfig {
   };
 }
 
-/** Builds the configuration from environment variables; throws ConfigError naming each wrong setting. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): PorthConfig {
+/**
+ * Checks environment variables against a schema (unset and empty variables count as absent, so
+ * defaults apply) and returns the parsed values; throws ConfigError naming every wrong setting.
+ * Each package reads its own settings with it.
+ */
+export function parseEnvironment<T extends z.ZodType>(
+  schema: T,
+  env: Readonly<Record<string, string | undefined>>,
+): z.output<T> {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = configSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
@@ -118,7 +125,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
       })),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Builds the configuration from environment variables; throws ConfigError naming each wrong setting. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): PorthConfig {
+  const e = parseEnvironment(configSchema, env);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,

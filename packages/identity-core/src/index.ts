@@ -82,6 +82,7 @@ export {
   DEFAULT_USERNAME_DOMAIN,
   configSchema,
   loadConfig,
+  parseEnvironment,
 } from './config.js';
 export type { PorthConfig } from './config.js';
 export { parseDatabaseUrl, connectDatabase, dialectOf } from './db/connect.js';

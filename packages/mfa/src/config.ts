@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '@porth/identity-core';
+import { parseEnvironment } from '@porth/identity-core';
 import { DEFAULT_PHONE_REGION } from './phone/phone-number.js';
 import { TWILIO_BASE_URL } from './providers/twilio-provider.js';
 
@@ -114,19 +114,7 @@ export interface MfaConfig {
 
 /** Builds the MFA settings from environment variables; throws ConfigError naming each wrong setting. */
 export function loadMfaConfig(env: Readonly<Record<string, string | undefined>>): MfaConfig {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = configSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.') || '(environment)',
-        message: issue.message,
-      })),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(configSchema, env);
   const provider: PhoneProviderConfig =
     e.MFA_SMS_PROVIDER === 'twilio'
       ? {

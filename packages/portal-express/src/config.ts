@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, loadConfig, type PorthConfig } from '@porth/identity-core';
+import { loadConfig, parseEnvironment, type PorthConfig } from '@porth/identity-core';
 import { loadMfaConfig, type MfaConfig } from '@porth/mfa';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -33,16 +33,7 @@ export function loadPortalConfig(
   overrides: { demo?: boolean } = {},
 ): PortalConfig {
   const core = loadConfig(env);
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = portalConfigSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(portalConfigSchema, env);
   return {
     ...core,
     demo: overrides.demo ?? false,
