@@ -8,6 +8,7 @@ import Provider, {
 import {
   KnexAccountRepository,
   KnexAuditLog,
+  centreClaims,
   type Clock,
   type RandomSource,
 } from '@porth/identity-core';
@@ -166,7 +167,20 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     // Refresh tokens for every client allowed them, bound to the session: they end with it.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    // Every renewal gets a new refresh token. Renewals also keep a "Stay signed in? No" session
+    // alive: the applications renew their tokens while someone works in them, and each renewal
+    // slides the idle expiry, as a visit to the provider does; left alone for
+    // SESSION_IDLE_MINUTES, the session ends. (Done here, inside the grant, so the renewal's
+    // answer is sent only once the session has been moved on.)
+    async rotateRefreshToken(ctx) {
+      const sessionUid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)
+        ?.sessionUid;
+      const session = sessionUid
+        ? await ctx.oidc.provider.Session.findByUid(sessionUid)
+        : undefined;
+      if (session?.transient) await session.save(seconds(config.sessions.idleMs));
+      return true;
+    },
     async loadExistingGrant(ctx) {
       const { client, session, result, provider } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
@@ -183,7 +197,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
       if (!account || account.status !== 'active') return undefined;
       return {
         accountId: account.id,
-        claims: async () => ({ ...accountClaims(account), sub: account.id }),
+        // The centres are read when the claims are released, so each new ID token and every
+        // UserInfo answer carries the account's centres, roles and permissions as they are now.
+        claims: async () => ({
+          ...accountClaims(account, await centreClaims(db, account.id)),
+          sub: account.id,
+        }),
       };
     },
     async renderError(ctx, out, error) {
@@ -226,18 +245,5 @@ export function createProvider(deps: ProviderDependencies): Provider {
     );
   });
   provider.on('server_error', (_ctx: unknown, err: unknown) => deps.logError(err));
-  // Using any application keeps a "Stay signed in? No" session alive: the applications renew
-  // their tokens while someone works in them, and each renewal slides the idle expiry, as a
-  // visit to the provider does. Left alone for SESSION_IDLE_MINUTES, the session ends.
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    if (ctx.oidc.params?.grant_type !== 'refresh_token') return;
-    const sessionUid = (ctx.oidc.entities.RefreshToken as { sessionUid?: string } | undefined)
-      ?.sessionUid;
-    if (!sessionUid) return;
-    void (async () => {
-      const session = await provider.Session.findByUid(sessionUid);
-      if (session?.transient) await session.save(seconds(config.sessions.idleMs));
-    })().catch(deps.logError);
-  });
   return provider;
 }
