@@ -146,6 +146,7 @@ export type { OutboxRecord, NewOutboxRecord } from './mail/knex-outbox-repositor
 export {
   MAIL_LOCALES,
   SECURITY_CHANGES,
+  SUPPORT_CHANGES,
   MAIL_TEMPLATE_NAMES,
   toMailLocale,
   isMailTemplateName,
@@ -159,6 +160,8 @@ export type {
   MfaResetMail,
   SecurityChange,
   SecurityChangeMail,
+  SupportChange,
+  SupportChangeMail,
   EmailCodeMail,
   MailTemplates,
   MailTemplateName,

@@ -102,6 +102,22 @@ export interface CentreAccessChangedMail {
   readonly time: Date;
 }
 
+/** What support staff did to an account, as a `support_change` email reports it. */
+export type SupportChange = 'unlocked' | 'disabled' | 'enabled';
+
+/** Every value of SupportChange. */
+export const SUPPORT_CHANGES: readonly SupportChange[] = ['unlocked', 'disabled', 'enabled'];
+
+/** Data for `support_change`: the support team unlocked, disabled or enabled the reader's account. */
+export interface SupportChangeMail {
+  readonly name: string;
+  readonly change: SupportChange;
+  /** When it happened; shown in UK time (Europe/London). */
+  readonly time: Date;
+  /** The sign-in page (a button after `unlocked` and `enabled`). */
+  readonly signInUrl: string;
+}
+
 /** Each email template by name, with the data it needs. */
 export interface MailTemplates {
   readonly migration_temporary_password: MigrationTemporaryPasswordMail;
@@ -112,6 +128,7 @@ export interface MailTemplates {
   readonly security_change: SecurityChangeMail;
   readonly email_code: EmailCodeMail;
   readonly centre_access_changed: CentreAccessChangedMail;
+  readonly support_change: SupportChangeMail;
 }
 
 /** The name of an email template. */
@@ -127,6 +144,7 @@ export const MAIL_TEMPLATE_NAMES: readonly MailTemplateName[] = [
   'security_change',
   'email_code',
   'centre_access_changed',
+  'support_change',
 ];
 
 /** A rendered email: what the outbox stores (encrypted) and the transport sends. */

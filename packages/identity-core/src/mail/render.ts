@@ -13,6 +13,7 @@ import {
   MAIL_LOCALES,
   MAIL_TEMPLATE_NAMES,
   SECURITY_CHANGES,
+  SUPPORT_CHANGES,
   isMailTemplateName,
   toMailLocale,
   type MailContent,
@@ -218,6 +219,7 @@ const FIELD_DESCRIPTIONS: { readonly [K in MailFieldKind]: string } = {
   centreAccessChange: `one of ${CENTRE_ACCESS_CHANGES.join(', ')}`,
   centreRole: `one of ${CENTRE_ROLES.join(', ')}`,
   centrePermissions: 'a list of centre permissions',
+  supportChange: `one of ${SUPPORT_CHANGES.join(', ')}`,
 };
 
 function fieldIsValid(kind: MailFieldKind, value: unknown): boolean {
@@ -253,6 +255,8 @@ function fieldIsValid(kind: MailFieldKind, value: unknown): boolean {
         Array.isArray(value) &&
         value.every((item) => (CENTRE_PERMISSIONS as readonly unknown[]).includes(item))
       );
+    case 'supportChange':
+      return (SUPPORT_CHANGES as readonly unknown[]).includes(value);
   }
 }
 

@@ -70,7 +70,9 @@ export type MailFieldKind =
   /** One of CENTRE_ROLES. */
   | 'centreRole'
   /** A list, possibly empty, of CENTRE_PERMISSIONS. */
-  | 'centrePermissions';
+  | 'centrePermissions'
+  /** One of SUPPORT_CHANGES. */
+  | 'supportChange';
 
 /** The shared layout of every HTML message. */
 export const LAYOUT_HTML = `<!DOCTYPE html>
@@ -165,6 +167,7 @@ export const MAIL_TEMPLATE_FIELDS: {
     permissions: 'centrePermissions',
     time: 'date',
   },
+  support_change: { name: 'name', change: 'supportChange', time: 'date', signInUrl: 'url' },
 };
 
 /** One sentence per security change, in each language. */
@@ -619,6 +622,87 @@ Mae'r newid yn dod i rym o'r dudalen nesaf y byddwch chi'n ei hagor.
 {{/is}}`,
       notYou:
         "Os ydych chi'n credu bod y newid hwn yn gamgymeriad, cysylltwch â Swyddog Arholiadau eich canolfan.",
+    },
+  },
+
+  support_change: {
+    en: {
+      subject:
+        '{{#is change "unlocked"}}Your account has been unlocked{{/is}}{{#is change "disabled"}}Your account has been disabled{{/is}}{{#is change "enabled"}}Your account has been enabled again{{/is}}',
+      html: `<p>{{hello name}}</p>
+{{#is change "unlocked"}}
+<p>Our support team has unlocked your account. You can sign in again now.</p>
+<p>If you cannot remember your password, use “Forgotten password” on the sign-in page.</p>
+{{/is}}
+{{#is change "disabled"}}
+<p>Our support team has disabled your account. You cannot sign in to AMP, the Portal or any other service with it until it is enabled again.</p>
+{{/is}}
+{{#is change "enabled"}}
+<p>Our support team has enabled your account again. You can sign in as before.</p>
+{{/is}}
+<p>When: {{dateTime time}} (UK time)</p>
+{{#is change "disabled"}}{{else}}{{> button href=signInUrl label="Sign in"}}{{/is}}`,
+      text: `{{hello name}}
+
+{{#is change "unlocked"}}
+Our support team has unlocked your account. You can sign in again now.
+
+If you cannot remember your password, use “Forgotten password” on the sign-in page.
+{{/is}}
+{{#is change "disabled"}}
+Our support team has disabled your account. You cannot sign in to AMP, the Portal or any other service with it until it is enabled again.
+{{/is}}
+{{#is change "enabled"}}
+Our support team has enabled your account again. You can sign in as before.
+{{/is}}
+
+When: {{dateTime time}} (UK time)
+{{#is change "disabled"}}{{else}}
+
+Sign in here:
+{{signInUrl}}
+{{/is}}`,
+      notYou:
+        'If you did not ask for this, or do not know why it happened, contact our support team.',
+    },
+    cy: {
+      subject:
+        '{{#is change "unlocked"}}Mae eich cyfrif wedi cael ei ddatgloi{{/is}}{{#is change "disabled"}}Mae eich cyfrif wedi cael ei analluogi{{/is}}{{#is change "enabled"}}Mae eich cyfrif wedi cael ei alluogi eto{{/is}}',
+      html: `<p>{{hello name}}</p>
+{{#is change "unlocked"}}
+<p>Mae ein tîm cymorth wedi datgloi eich cyfrif. Gallwch chi fewngofnodi eto nawr.</p>
+<p>Os nad ydych chi'n cofio eich cyfrinair, defnyddiwch “Wedi anghofio eich cyfrinair?” ar y dudalen fewngofnodi.</p>
+{{/is}}
+{{#is change "disabled"}}
+<p>Mae ein tîm cymorth wedi analluogi eich cyfrif. Allwch chi ddim mewngofnodi i AMP, y Porth nac unrhyw wasanaeth arall gydag ef nes iddo gael ei alluogi eto.</p>
+{{/is}}
+{{#is change "enabled"}}
+<p>Mae ein tîm cymorth wedi galluogi eich cyfrif eto. Gallwch chi fewngofnodi fel o'r blaen.</p>
+{{/is}}
+<p>Pryd: {{dateTime time}} (amser y DU)</p>
+{{#is change "disabled"}}{{else}}{{> button href=signInUrl label="Mewngofnodi"}}{{/is}}`,
+      text: `{{hello name}}
+
+{{#is change "unlocked"}}
+Mae ein tîm cymorth wedi datgloi eich cyfrif. Gallwch chi fewngofnodi eto nawr.
+
+Os nad ydych chi'n cofio eich cyfrinair, defnyddiwch “Wedi anghofio eich cyfrinair?” ar y dudalen fewngofnodi.
+{{/is}}
+{{#is change "disabled"}}
+Mae ein tîm cymorth wedi analluogi eich cyfrif. Allwch chi ddim mewngofnodi i AMP, y Porth nac unrhyw wasanaeth arall gydag ef nes iddo gael ei alluogi eto.
+{{/is}}
+{{#is change "enabled"}}
+Mae ein tîm cymorth wedi galluogi eich cyfrif eto. Gallwch chi fewngofnodi fel o'r blaen.
+{{/is}}
+
+Pryd: {{dateTime time}} (amser y DU)
+{{#is change "disabled"}}{{else}}
+
+Mewngofnodwch yma:
+{{signInUrl}}
+{{/is}}`,
+      notYou:
+        "Os nad chi ofynnodd am hyn, neu os nad ydych chi'n gwybod pam y digwyddodd, cysylltwch â'n tîm cymorth.",
     },
   },
 };

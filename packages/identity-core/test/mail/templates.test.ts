@@ -3,6 +3,7 @@ import {
   MAIL_LOCALES,
   MAIL_TEMPLATE_NAMES,
   SECURITY_CHANGES,
+  SUPPORT_CHANGES,
   type MailTemplateName,
   type MailTemplates,
 } from '../../src/mail/mail-message.js';
@@ -50,6 +51,12 @@ const SAMPLES: { readonly [T in MailTemplateName]: MailTemplates[T] } = {
     role: 'user',
     permissions: ['entries_results', 'resources'],
     time: SUMMER_NOON_UTC,
+  },
+  support_change: {
+    name: 'Gwenllian Parry',
+    change: 'unlocked',
+    time: SUMMER_NOON_UTC,
+    signInUrl: 'https://id.example.org/amp?from=support',
   },
 };
 
@@ -314,5 +321,56 @@ describe('mail templates', () => {
         field,
       ).to.throw(TypeError, `"${field}"`);
     }
+  });
+  it('words each support change in its own subject and sentence, in both languages', () => {
+    const seen = new Set<string>();
+    for (const change of SUPPORT_CHANGES) {
+      for (const locale of MAIL_LOCALES) {
+        const mail = renderer.render('support_change', locale, {
+          ...SAMPLES.support_change,
+          change,
+        });
+        expect(mail.subject, `${change}/${locale}`).not.to.equal('');
+        seen.add(mail.subject);
+        expect(mail.text).to.include(locale === 'en' ? 'support team' : 'tîm cymorth');
+        expect(mail.text).to.include(locale === 'en' ? '(UK time)' : '(amser y DU)');
+      }
+    }
+    expect(seen.size).to.equal(SUPPORT_CHANGES.length * MAIL_LOCALES.length);
+    const en = (change: 'unlocked' | 'disabled' | 'enabled') =>
+      renderer.render('support_change', 'en', { ...SAMPLES.support_change, change });
+    expect(en('unlocked').subject).to.equal('Your account has been unlocked');
+    expect(en('unlocked').text).to.include('You can sign in again now.');
+    expect(en('disabled').subject).to.equal('Your account has been disabled');
+    expect(en('disabled').text).to.include('You cannot sign in to AMP, the Portal');
+    expect(en('enabled').subject).to.equal('Your account has been enabled again');
+    const cy = renderer.render('support_change', 'cy', {
+      ...SAMPLES.support_change,
+      change: 'disabled',
+    });
+    expect(cy.subject).to.equal('Mae eich cyfrif wedi cael ei analluogi');
+  });
+
+  it('offers a sign-in link after an unlock or an enable, but not after a disable', () => {
+    for (const change of ['unlocked', 'enabled'] as const) {
+      const mail = renderer.render('support_change', 'en', { ...SAMPLES.support_change, change });
+      expect(mail.text, change).to.include(SAMPLES.support_change.signInUrl);
+      expect(mail.html, change).to.include(escapeHtml(SAMPLES.support_change.signInUrl));
+    }
+    const disabled = renderer.render('support_change', 'cy', {
+      ...SAMPLES.support_change,
+      change: 'disabled',
+    });
+    expect(disabled.text).not.to.include(SAMPLES.support_change.signInUrl);
+    expect(disabled.html).not.to.include('Mewngofnodi</a>');
+  });
+
+  it('refuses a support email with an unknown change', () => {
+    expect(() =>
+      renderer.render('support_change', 'en', {
+        ...SAMPLES.support_change,
+        change: 'deleted',
+      } as never),
+    ).to.throw(TypeError, '"change"');
   });
 });
