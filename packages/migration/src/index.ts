@@ -73,3 +73,10 @@ export type {
   MigratedAccountRow,
   LegacyAccountRow,
 } from './status/knex-migration-status-repository.js';
+export {
+  resendTemporaryPasswordForSupport,
+  temporaryPasswordResendable,
+  type SupportResendDependencies,
+  type SupportResendRequest,
+  type SupportResendResult,
+} from './support/support-resend.js';
