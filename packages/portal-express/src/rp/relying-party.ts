@@ -187,6 +187,7 @@ export class RelyingParty {
     res: Response,
     returnTo: string,
     signedInAs: string | null = null,
+    options: { readonly loginHint?: string; readonly forceLogin?: boolean } = {},
   ): Promise<void> {
     const configuration = await this.configuration();
     const previous = this.cookie(req);
@@ -220,6 +221,8 @@ export class RelyingParty {
       ...(res.locals.lang === 'cy' || res.locals.lang === 'en'
         ? { ui_locales: res.locals.lang }
         : {}),
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
+      ...(options.forceLogin ? { prompt: 'login' } : {}),
     });
     res.redirect(303, url.href);
   }
