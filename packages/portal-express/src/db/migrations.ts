@@ -1,6 +1,7 @@
 import { identityCoreMigrations, type Migration } from '@porth/identity-core';
 import { mfaMigrations } from '@porth/mfa';
 import { migrationMigrations } from '@porth/migration';
+import { marksMigrations } from './marks-migration.js';
 import { portalMigrations } from './portal-migration.js';
 
 /** Every package's schema changes, in the order they apply. */
@@ -9,4 +10,5 @@ export const allMigrations: readonly Migration[] = [
   ...mfaMigrations,
   ...migrationMigrations,
   ...portalMigrations,
+  ...marksMigrations,
 ];

@@ -2,6 +2,9 @@ import { Router, type Response } from 'express';
 import type { RouteDependencies } from '../../routes/route-dependencies.js';
 import { renderApp, requireSession, sessionOf, setSession, signInAndOutRoutes } from '../common.js';
 import type { RelyingParty, RpSession } from '../relying-party.js';
+import { centresRoutes } from './centres/index.js';
+import { MARKS_URLS, marksRoutes } from './marks/index.js';
+import { supportRoutes } from './support/index.js';
 
 const PORTAL = '/portal';
 
@@ -21,6 +24,8 @@ interface PortalService {
   readonly titleKey: string;
   readonly descriptionKey: string;
   readonly permissionKey: string;
+  /** Where the menu link goes (the service itself); its description page when left out. */
+  readonly href?: string;
 }
 
 /** The services seed 001 names. */
@@ -33,6 +38,7 @@ const SERVICES: readonly PortalService[] = [
     titleKey: 'portal.services.iamis_mark_input_title',
     descriptionKey: 'portal.services.iamis_mark_input_description',
     permissionKey: 'portal.services.iamis_mark_input_permission',
+    href: MARKS_URLS.iamis,
   },
   {
     id: 'emi',
@@ -42,6 +48,7 @@ const SERVICES: readonly PortalService[] = [
     titleKey: 'portal.services.emi',
     descriptionKey: 'portal.services.emi_description',
     permissionKey: 'portal.services.emi_permission',
+    href: MARKS_URLS.emi,
   },
 ];
 
@@ -92,6 +99,9 @@ function person(session: RpSession) {
 export function portalRoutes(deps: RouteDependencies, rp: RelyingParty): Router {
   const router = Router();
   signInAndOutRoutes(router, deps, rp, 'portal');
+  router.use(centresRoutes(deps, rp));
+  router.use(marksRoutes(deps, rp));
+  router.use(supportRoutes(deps, rp));
 
   router.get(PORTAL, deps.csrf.token, async (req, res) => {
     const session = await rp.current(req, res);
