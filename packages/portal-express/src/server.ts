@@ -13,7 +13,7 @@ import {
 import { createApp } from './app.js';
 import type { PortalConfig } from './config.js';
 import { allMigrations } from './db/migrations.js';
-import { seedDemoData, type DemoAccount } from './demo/seed.js';
+import { seedDemo, type DemoAccount } from './demo/seed.js';
 import { createServices, type PortalServices } from './services.js';
 import { registerBuiltInClients } from './oidc/built-in-clients.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -72,14 +72,7 @@ export async function startPortal(
     const services = createServices(config, db, clock, random);
     const demoAccounts =
       config.demo && config.env !== 'production'
-        ? await seedDemoData({
-            db,
-            clock,
-            random,
-            hasher: services.hasher,
-            domain: config.usernames.domain,
-            clients: services.clients,
-          })
+        ? await seedDemo(config, { db, clock, random, services })
         : [];
     await registerBuiltInClients(config, services.clients);
     const app = await createApp({ config, db, clock, random, services });

@@ -49,6 +49,13 @@ describe(`sign-in through the provider (${process.env.DATABASE_URL ? 'MariaDB/My
     expect(claims?.sub).to.equal(user.account.id);
     expect(claims?.acr).to.equal('urn:porth:acr:mfa');
     expect(claims?.amr).to.deep.equal(['pwd', 'otp']);
+    // The ID token itself carries what the scopes release, centres included.
+    expect(claims).to.include({
+      email: 'megan@example.org',
+      given_name: 'Megan',
+      account_kind: 'appointee',
+    });
+    expect(claims?.centres).to.deep.equal([]);
     const info = await oidc.fetchUserInfo(client.config, tokens.access_token, user.account.id);
     expect(info).to.include({
       email: 'megan@example.org',

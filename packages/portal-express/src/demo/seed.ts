@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
 import type { KnexClientRegistry } from '../oidc/clients.js';
+import type { PortalConfig } from '../config.js';
+import type { PortalServices } from '../services.js';
+import { seedDemoCentres } from './centres-seed.js';
+import { seedDemoMarks } from './marks-seed.js';
+import { seedDemoSupport } from './support-seed.js';
 import {
   KnexAccountRepository,
   transaction,
@@ -120,4 +125,35 @@ export async function seedDemoData(deps: DemoSeedDependencies): Promise<DemoAcco
     })),
     { description: 'Migrated appointee', username: activeUsername, password: ACTIVE_PASSWORD },
   ];
+}
+
+/**
+ * Seeds every demo data set once — legacy and migrated appointees, the SharePoint client,
+ * centres 68101 and 68102 with their staff, mark-input units and allocations, and a support
+ * staff account — and returns the accounts to print.
+ */
+export async function seedDemo(
+  config: PortalConfig,
+  deps: {
+    readonly db: Knex;
+    readonly clock: Clock;
+    readonly random: RandomSource;
+    readonly services: PortalServices;
+  },
+): Promise<DemoAccount[]> {
+  const { db, clock, random, services } = deps;
+  const base = { db, clock, random, hasher: services.hasher };
+  const appointees = await seedDemoData({
+    ...base,
+    domain: config.usernames.domain,
+    clients: services.clients,
+  });
+  const centres = await seedDemoCentres(base);
+  await seedDemoMarks({ db, clock, random, domain: config.usernames.domain });
+  const support = await seedDemoSupport({
+    ...base,
+    mfa: services.mfa,
+    secretKey: config.secrets.secretKey,
+  });
+  return [...appointees, ...centres, ...support];
 }

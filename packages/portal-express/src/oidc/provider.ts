@@ -118,6 +118,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
     },
     routes: PROVIDER_ROUTES,
     interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // ID tokens carry every claim their scopes release (name, email, centres …), not only the
+    // `openid` ones, so an application has what it needs without calling UserInfo.
+    conformIdTokenClaims: false,
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([k, v]) => [k, [...v]])),
     scopes: ['openid', 'offline_access', 'profile', 'email', 'phone'],
     acrValues: [ACR.mfa, ACR.mfaEmail],

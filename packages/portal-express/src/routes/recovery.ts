@@ -230,7 +230,7 @@ export function recoveryRoutes(deps: RouteDependencies): Router {
         action: `${FORGOTTEN_PASSWORD}/${kind === 'new' ? 'reset' : 'legacy'}/${encodeURIComponent(String(req.params.token))}`,
         legacy: kind === 'legacy',
         username,
-        hint: passwordPolicyHint(policy)[lang],
+        passwordHint: passwordPolicyHint(policy)[lang],
         rules: passwordPolicyRules(policy).map((rule) => rule[lang]),
       },
       errors,
