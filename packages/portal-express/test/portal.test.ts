@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { connectDatabase, cryptoRandom } from '@porth/identity-core';
+import { DevelopmentTextProvider } from '@porth/mfa';
 import { createApp } from '../src/app.js';
 import { loadPortalConfig } from '../src/config.js';
 import { createTestPortal, type TestPortal } from './support/portal.js';
@@ -82,6 +83,23 @@ describe(`portal (${process.env.DATABASE_URL ? 'MariaDB/MySQL' : 'SQLite'})`, ()
     const html = await request(portal.app).get(`/dev/outbox/${id}`).expect(200);
     expect(String(html.headers['content-security-policy'])).to.match(/^sandbox/);
     await request(portal.app).get('/dev/outbox/not-a-message').expect(404);
+  });
+
+  it('shows text messages and phone calls from the development SMS provider beside the mail', async () => {
+    const phone = new DevelopmentTextProvider({
+      db: portal.database.db,
+      clock: portal.clock,
+      random: cryptoRandom,
+      secretKey: portal.config.secrets.secretKey,
+    });
+    await phone.sendText({
+      to: '+447700900123',
+      body: 'Your Porth code is 482913',
+      locale: 'en',
+      accountId: null,
+    });
+    const page = await request(portal.app).get('/dev/outbox').expect(200);
+    expect(page.text).to.contain('Text message').and.contain('+447700900123').and.contain('482913');
   });
 
   it('has no outbox page in production', async () => {

@@ -37,6 +37,11 @@ export interface MailOutboxOptions {
 export interface ListRecentOptions {
   /** How many messages, newest first (default 50, at most 1000). */
   readonly limit?: number;
+  /**
+   * Also list the other channels sharing the outbox table (text messages and calls stored by a
+   * development SMS provider), for the development outbox page; default: email only.
+   */
+  readonly allChannels?: boolean;
 }
 
 /**
@@ -96,7 +101,7 @@ export class MailOutbox {
   async listRecent(options: ListRecentOptions = {}): Promise<OutboxEntry[]> {
     const records = await new KnexOutboxRepository(this.options.db).listRecent({
       limit: options.limit ?? 50,
-      channel: EMAIL_CHANNEL,
+      ...(options.allChannels ? {} : { channel: EMAIL_CHANNEL }),
     });
     return records.map((record) => {
       let content: MailContent | null = null;

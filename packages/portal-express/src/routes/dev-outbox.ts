@@ -11,11 +11,12 @@ import { renderPage } from '../middleware/render.js';
 export function devOutboxRoutes(outbox: MailOutbox, views: ViewRenderer): Router {
   const router = Router();
   router.get('/dev/outbox', async (_req, res) => {
-    const messages = await outbox.listRecent({ limit: 100 });
+    const messages = await outbox.listRecent({ limit: 100, allChannels: true });
     renderPage(views, res, 'dev/outbox', {
       titleKey: 'outbox.title',
       messages: messages.map((m) => ({
         id: m.id,
+        channelKey: `outbox.channel_${m.channel === 'sms' || m.channel === 'voice' ? m.channel : 'email'}`,
         recipient: m.recipient,
         template: m.template,
         status: m.status,
@@ -26,7 +27,9 @@ export function devOutboxRoutes(outbox: MailOutbox, views: ViewRenderer): Router
     });
   });
   router.get('/dev/outbox/:id', async (req, res) => {
-    const message = (await outbox.listRecent({ limit: 1000 })).find((m) => m.id === req.params.id);
+    const message = (await outbox.listRecent({ limit: 1000, allChannels: true })).find(
+      (m) => m.id === req.params.id,
+    );
     if (!message?.content) {
       renderPage(views, res, 'errors/not-found', {}, 404);
       return;
