@@ -4,6 +4,8 @@ interface DriverError {
   code?: unknown;
   errno?: unknown;
   name?: unknown;
+  /** mysql2: the error ended the connection (e.g. a ROLLBACK on a connection the server dropped). */
+  fatal?: unknown;
 }
 
 function fields(err: unknown): DriverError {
@@ -50,10 +52,15 @@ const CONNECTION_CODES = new Set([
   'SQLITE_FULL',
 ]);
 
+/** better-sqlite3's own check (a TypeError, no code) when the SQLite file's directory is gone. */
+const SQLITE_DIRECTORY_GONE = 'Cannot open database because the directory does not exist';
+
 /** True when the database itself could not be reached or is shutting down. */
 export function isConnectionError(err: unknown): boolean {
-  const { code, name } = fields(err);
+  const { code, name, fatal } = fields(err);
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  if (fatal === true) return true;
+  if (err instanceof TypeError && err.message.startsWith(SQLITE_DIRECTORY_GONE)) return true;
   if (name === 'KnexTimeoutError') return true;
   const cause =
     typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;

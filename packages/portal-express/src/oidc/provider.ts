@@ -6,9 +6,11 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import {
+  DatabaseUnavailableError,
   KnexAccountRepository,
   KnexAuditLog,
   centreClaims,
+  isConnectionError,
   type Clock,
   type RandomSource,
 } from '@porth/identity-core';
@@ -209,6 +211,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
       };
     },
     async renderError(ctx, out, error) {
+      if (error instanceof DatabaseUnavailableError || isConnectionError(error)) {
+        // The database is away: the portal's own "temporarily unavailable" page, not a failure.
+        ctx.status = 503;
+        ctx.set('Retry-After', '30');
+        render(ctx, 'errors/unavailable', {});
+        return;
+      }
       if (!(error instanceof Error && 'expose' in error && error.expose)) deps.logError(error);
       render(ctx, 'errors/oidc', { titleKey: 'oidc_error.title', error: out.error });
     },
@@ -224,6 +233,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const provider = new Provider(config.publicUrl, configuration);
   provider.proxy = production;
+  // A path or method the provider does not serve (POST /auth, /token/introspection …): the
+  // portal's own "page not found" in the user's language, not a bare "Not Found".
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) {
+      render(ctx, 'errors/not-found', {});
+      ctx.status = 404;
+    }
+  });
   provider.Client.prototype.compareClientSecret = async function (
     this: { clientSecret?: string },
     actual: string,
