@@ -1,6 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import { errors as oidcErrors } from 'oidc-provider';
-import { FlowExpiredError, KnexFlowRepository, transition, type Flow } from '@porth/identity-core';
+import {
+  ConcurrentFlowUpdateError,
+  FlowExpiredError,
+  KnexFlowRepository,
+  isUniqueViolation,
+  transition,
+  type Flow,
+} from '@porth/identity-core';
 import { renderPage } from '../middleware/render.js';
 import { SIGN_IN_FLOW_KIND, type SignInContext, type SignInState } from './states.js';
 import { SIGN_IN_TRANSITIONS } from './transitions.js';
@@ -36,6 +43,10 @@ export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): 
     let details: InteractionDetails;
     try {
       details = await provider.interactionDetails(req, res);
+      // The interaction cookie names another sign-in than the address: no sign-in here.
+      if (details.uid !== String(req.params.uid)) {
+        throw new oidcErrors.SessionNotFound('interaction not found');
+      }
     } catch (err) {
       if (err instanceof oidcErrors.SessionNotFound) {
         renderPage(
@@ -60,16 +71,25 @@ export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): 
     if (!flow || flow.expiresAt.getTime() <= now.getTime()) {
       if (flow) await flows.delete(flow.id);
       const hint = details.params.login_hint;
-      flow = await flows.create<SignInState, SignInContext>({
-        id: uid,
-        kind: SIGN_IN_FLOW_KIND,
-        state: 'username',
-        context: {
-          clientId: String(details.params.client_id),
-          ...(typeof hint === 'string' && hint.length <= 255 ? { username: hint } : {}),
-        },
-        lifetimeMs: Math.max(1000, (details.exp - Math.floor(now.getTime() / 1000)) * 1000),
-      });
+      try {
+        flow = await flows.create<SignInState, SignInContext>({
+          id: uid,
+          kind: SIGN_IN_FLOW_KIND,
+          state: 'username',
+          context: {
+            clientId: String(details.params.client_id),
+            ...(typeof hint === 'string' && hint.length <= 255 ? { username: hint } : {}),
+          },
+          lifetimeMs: Math.max(1000, (details.exp - Math.floor(now.getTime() / 1000)) * 1000),
+        });
+      } catch (err) {
+        // The page was opened twice at once (a double click, two processes): use the other's flow.
+        const other = isUniqueViolation(err)
+          ? await flows.find<SignInState, SignInContext>(SIGN_IN_FLOW_KIND, uid)
+          : null;
+        if (!other) throw err;
+        flow = other;
+      }
     }
     const current = flow;
     const lang = res.locals.lang === 'cy' ? 'cy' : 'en';
@@ -182,7 +202,14 @@ export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): 
       res.redirect(303, `/interaction/${s.uid}`);
       return;
     }
-    await stepFor(s).submit(s);
+    try {
+      await stepFor(s).submit(s);
+    } catch (err) {
+      // The same form posted twice at once (a double click): the other post moved the sign-in
+      // on first, so show where it is now rather than "your sign-in has expired".
+      if (!(err instanceof ConcurrentFlowUpdateError) || res.headersSent) throw err;
+      res.redirect(303, `/interaction/${s.uid}`);
+    }
   });
 
   return router;
