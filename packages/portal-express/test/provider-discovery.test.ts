@@ -41,6 +41,16 @@ describe(`the provider's discovery document (${process.env.DATABASE_URL ? 'Maria
     expect(body.grant_types_supported).not.to.include('client_credentials');
   });
 
+  it('advertises only the client authentication methods a hashed secret can serve', async () => {
+    const { body } = await request(running.url).get('/.well-known/openid-configuration');
+    // client_secret_jwt would need the secret in clear to check the signature; only its hash is kept.
+    expect(body.token_endpoint_auth_methods_supported).to.have.members([
+      'client_secret_basic',
+      'client_secret_post',
+      'none',
+    ]);
+  });
+
   it('advertises RP-initiated and back-channel logout with session ids', async () => {
     const { body } = await request(running.url).get('/.well-known/openid-configuration');
     expect(body.end_session_endpoint).to.equal(`${running.config.publicUrl}/session/end`);

@@ -141,6 +141,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
     },
     pkce: { required: () => true },
+    // Only a hash of a client secret is stored, so methods that need the secret itself
+    // (client_secret_jwt) cannot be offered.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     responseTypes: ['code'],
     features: {
       devInteractions: { enabled: false },
