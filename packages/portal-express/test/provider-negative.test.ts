@@ -269,4 +269,22 @@ describe(`the provider's negative cases (${database})`, function () {
       );
     });
   });
+
+  describe('with a client that is removed', () => {
+    it('refuses its refresh tokens and access tokens from the moment it is removed', async () => {
+      const leaving = await registerTestClient(running, 'leaving-app');
+      const signedIn = await signIn(running, leaving, user);
+      const tokens = await redeem(leaving, signedIn);
+      const info = await oidc.fetchUserInfo(leaving.config, tokens.access_token, user.account.id);
+      expect(info.sub).to.equal(user.account.id);
+
+      expect(await running.portal.services.clients.remove('leaving-app')).to.equal(true);
+      expect(
+        await oauthError(oidc.refreshTokenGrant(leaving.config, tokens.refresh_token ?? '')),
+      ).to.equal('invalid_client');
+      expect(
+        await oauthError(oidc.fetchUserInfo(leaving.config, tokens.access_token, user.account.id)),
+      ).to.equal('invalid_token');
+    });
+  });
 });
