@@ -69,7 +69,11 @@ describe(`session lifetime (${process.env.DATABASE_URL ? 'MariaDB/MySQL' : 'SQLi
       signedIn.browser.location,
       'still inside 12 hours: straight back to the client',
     ).to.match(/\?code=/);
-    running.clock.advance(30 * MINUTE);
+    running.clock.advance(25 * MINUTE);
+    expect(
+      await oauthError(oidc.refreshTokenGrant(client.config, tokens.refresh_token ?? '')),
+      'past 12 hours, though active 25 minutes ago: the application cannot renew its tokens either',
+    ).to.equal('invalid_grant');
     const late = await authorizationRequest(client);
     await signedIn.browser.open(late.url.toString());
     expect(signedIn.browser.html, 'past 12 hours: sign in again').to.contain('<h1>Sign in</h1>');

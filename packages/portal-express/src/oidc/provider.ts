@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { JWK } from 'jose';
 import Provider, {
   interactionPolicy,
+  errors,
   type Configuration,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
@@ -186,7 +187,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
       const session = sessionUid
         ? await ctx.oidc.provider.Session.findByUid(sessionUid)
         : undefined;
-      if (session?.transient) await session.save(seconds(config.sessions.idleMs));
+      if (session?.transient) {
+        // SESSION_MAX_HOURS holds here too: renewing cannot keep a "No" session beyond it.
+        const age = clock.now().getTime() / 1000 - (session.loginTs ?? 0);
+        if (age > seconds(config.sessions.maxMs)) {
+          await session.destroy();
+          throw new errors.InvalidGrant('the session has reached its maximum age');
+        }
+        await session.save(seconds(config.sessions.idleMs));
+      }
       return true;
     },
     async loadExistingGrant(ctx) {
@@ -218,7 +227,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         // The database is away: the portal's own "temporarily unavailable" page, not a failure.
         ctx.status = 503;
         ctx.set('Retry-After', '30');
-        render(ctx, 'errors/unavailable', {});
+        render(ctx, 'errors/unavailable', { titleKey: 'errors.unavailable.heading' });
         return;
       }
       if (!(error instanceof Error && 'expose' in error && error.expose)) deps.logError(error);
@@ -241,7 +250,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) {
-      render(ctx, 'errors/not-found', {});
+      render(ctx as KoaContextWithOIDC, 'errors/not-found', {
+        titleKey: 'errors.not-found.heading',
+      });
       ctx.status = 404;
     }
   });
