@@ -1,3 +1,4 @@
+import { steadyAnswer } from '../../recovery/steady-timing.js';
 import type { Step, StepRequest } from '../step.js';
 
 const MAX_PASSWORD = 1024;
@@ -46,6 +47,9 @@ export const migrateStep: Step = {
     const password = s.form.password ?? '';
     if (password === '') return refuse(s, 'migrate.errors.password_missing', 400);
     if (password.length > MAX_PASSWORD) return refuse(s, 'sign_in.errors.password_invalid', 400);
+    // A legacy hash (bcrypt, at the old system's cost) and the dummy check of an unknown username
+    // take different times: a refusal answers after the same steady delay either way.
+    const steady = steadyAnswer();
     const result = await s.services.migration.migrate({
       legacyUsername: s.flow.context.username ?? '',
       password,
@@ -64,6 +68,7 @@ export const migrateStep: Step = {
         });
         return;
       case 'invalid':
+        await steady.settle();
         return refuse(s, 'sign_in.errors.password_invalid', 400);
       case 'throttled':
         return refuse(s, 'sign_in.errors.throttled', 429, {
