@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, parseEnvironment, type PorthConfig } from '@porth/identity-core';
+import { ConfigError, loadConfig, parseEnvironment, type PorthConfig } from '@porth/identity-core';
 import { loadMfaConfig, type MfaConfig } from '@porth/mfa';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -27,12 +27,21 @@ export interface PortalConfig extends PorthConfig {
   };
 }
 
-/** Reads the portal's configuration from environment variables (the only place that reads them). */
+/**
+ * Reads the portal's configuration from environment variables (the only place that reads them).
+ * Throws ConfigError for invalid settings, and for `demo` when NODE_ENV is production.
+ */
 export function loadPortalConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: { demo?: boolean } = {},
 ): PortalConfig {
   const core = loadConfig(env);
+  if (overrides.demo && core.env === 'production') {
+    // Demo accounts have published passwords: never in production.
+    throw new ConfigError([
+      { path: '--demo', message: 'seeds demo accounts and is refused when NODE_ENV=production' },
+    ]);
+  }
   const e = parseEnvironment(portalConfigSchema, env);
   return {
     ...core,

@@ -41,6 +41,26 @@ export interface PasswordPolicyViolation {
 /** Shortest context word (in letters for names, in characters otherwise) that a password may not contain. */
 const MIN_CONTEXT_WORD_LENGTH = 3;
 
+/**
+ * Words of the organisation and of this service that no password may contain, whoever chooses
+ * it (ASVS 6.1.2, NIST SP 800-63B "context-specific words"): the exam board's names in English
+ * and Welsh and its brand, the service's own names and the word for the people it serves.
+ * Matched inside any word, ignoring case and diacritics. Listed in `docs/security.md` too.
+ */
+export const ORGANISATION_WORDS: readonly string[] = Object.freeze([
+  'wjec',
+  'cbac',
+  'eduqas',
+  'porth',
+  'appointee',
+]);
+
+/**
+ * Short organisation words that are also parts of everyday words (c*amp*, ex*amp*le), so they
+ * count only as a word of their own: `AMP-2024!` is refused, `Champion-2024!` is not.
+ */
+export const ORGANISATION_SHORT_WORDS: readonly string[] = Object.freeze(['amp']);
+
 /** Lower case, diacritics folded (Siân → sian, Ŵyn → wyn), NFC. */
 function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().normalize('NFC');
@@ -66,6 +86,14 @@ function identifierWords(identifier: string | null | undefined): string[] {
   return [...word].length >= MIN_CONTEXT_WORD_LENGTH ? [word] : [];
 }
 
+/** True when folded text contains an organisation word, or a short one as a word of its own. */
+function containsOrganisationWord(folded: string): boolean {
+  if (ORGANISATION_WORDS.some((word) => folded.includes(word))) return true;
+  return ORGANISATION_SHORT_WORDS.some((word) =>
+    new RegExp(`(?<!\\p{L})${word}(?!\\p{L})`, 'u').test(folded),
+  );
+}
+
 /** A violation with its message. */
 function violation(
   code: PasswordRuleCode,
@@ -80,8 +108,9 @@ function violation(
  * Checks a new password and returns every rule it breaks (an empty array means acceptable):
  * 8 to 256 characters (Unicode code points after NFC; any character, spaces and emoji included),
  * with `compositionRule` an upper-case letter, a lower-case letter, a number and a symbol (each
- * missing one reported), not a common password, and not containing the username, legacy
- * username, email local part or names (ignoring case and diacritics).
+ * missing one reported), not a common password, not containing the username, legacy
+ * username, email local part or names, nor an organisation word (`ORGANISATION_WORDS`,
+ * `ORGANISATION_SHORT_WORDS`), ignoring case and diacritics.
  * @example
  * checkPassword('Summer2024!', { givenName: 'Siân' }).map((v) => v.code) // ['TOO_COMMON']
  */
@@ -119,7 +148,16 @@ export function checkPassword(
   const names = [context.givenName, context.familyName].filter((name): name is string =>
     Boolean(name),
   );
-  if (contains(names.flatMap(nameWords))) violations.push(violation('CONTAINS_NAME'));
+  const personalWords = names.flatMap(nameWords);
+  if (contains(personalWords)) violations.push(violation('CONTAINS_NAME'));
+
+  // Parts already reported as the person's own details (a legacy username `sjones_amp`) are
+  // not reported again as organisation words.
+  let rest = folded;
+  for (const word of [...usernameWords, ...identifierWords(context.email), ...personalWords]) {
+    rest = rest.split(word).join(' ');
+  }
+  if (containsOrganisationWord(rest)) violations.push(violation('CONTAINS_ORGANISATION_NAME'));
 
   return violations;
 }

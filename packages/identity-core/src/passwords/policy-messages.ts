@@ -17,7 +17,8 @@ export type PasswordRuleCode =
   | 'TOO_COMMON'
   | 'CONTAINS_USERNAME'
   | 'CONTAINS_EMAIL'
-  | 'CONTAINS_NAME';
+  | 'CONTAINS_NAME'
+  | 'CONTAINS_ORGANISATION_NAME';
 
 /** Shortest password accepted, in Unicode code points after NFC. */
 export const PASSWORD_MIN_LENGTH = 8;
@@ -68,6 +69,10 @@ export const passwordRuleMessages: Readonly<Record<PasswordRuleCode, LocalisedTe
       en: 'Your password must not contain your name.',
       cy: "Rhaid i'ch cyfrinair beidio â chynnwys eich enw.",
     },
+    CONTAINS_ORGANISATION_NAME: {
+      en: 'Your password must not contain WJEC, CBAC, Eduqas, Porth, AMP or appointee.',
+      cy: "Rhaid i'ch cyfrinair beidio â chynnwys CBAC, WJEC, Eduqas, Porth, AMP nac appointee.",
+    },
   });
 
 /**
@@ -109,8 +114,8 @@ export function passwordPolicyRules(
   rules.push(
     { en: 'Not a common password', cy: 'Nid cyfrinair cyffredin' },
     {
-      en: 'Not your name, username or email address',
-      cy: "Nid eich enw, eich enw defnyddiwr na'ch cyfeiriad e-bost",
+      en: 'Not your name, username or email address, nor WJEC, CBAC, Eduqas, Porth, AMP or appointee',
+      cy: "Nid eich enw, eich enw defnyddiwr na'ch cyfeiriad e-bost, na CBAC, WJEC, Eduqas, Porth, AMP nac appointee",
     },
   );
   return rules;
