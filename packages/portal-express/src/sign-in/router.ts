@@ -9,6 +9,7 @@ import {
   type Flow,
 } from '@porth/identity-core';
 import { renderPage } from '../middleware/render.js';
+import { ACR } from '../oidc/claims.js';
 import { SIGN_IN_FLOW_KIND, type SignInContext, type SignInState } from './states.js';
 import { SIGN_IN_TRANSITIONS } from './transitions.js';
 import type { InteractionDetails, SignInDependencies, Step, StepRequest } from './step.js';
@@ -79,6 +80,11 @@ export function signInRoutes(deps: SignInDependencies, steps: readonly Step[]): 
           context: {
             clientId: String(details.params.client_id),
             ...(typeof hint === 'string' && hint.length <= 255 ? { username: hint } : {}),
+            ...(String(details.params.acr_values ?? '')
+              .split(' ')
+              .includes(ACR.mfa)
+              ? { strongFactorRequired: true }
+              : {}),
           },
           lifetimeMs: Math.max(1000, (details.exp - Math.floor(now.getTime() / 1000)) * 1000),
         });

@@ -43,6 +43,8 @@ export interface SignInContext {
   readonly accountId?: string;
   /** Authentication methods used so far (`pwd`, then e.g. `otp`, `sms`, `tel`, `mail`, `kba`). */
   readonly amr?: readonly string[];
+  /** True when the application asked for a strong second factor (no email code). */
+  readonly strongFactorRequired?: boolean;
   /** True when the second factor used was an email code (the weakest). */
   readonly weakSecondFactor?: boolean;
   /** The factor being challenged and its pending code request, if one was sent. */

@@ -10,8 +10,15 @@ import { signInAccount, stateAfterSecondFactor } from '../next-step.js';
 /** The pseudo-factor id of "Use a recovery code". */
 const RECOVERY = 'recovery';
 
+/**
+ * The account's confirmed factors. When the application asked for a strong second factor
+ * (`acr_values` with the MFA level), email codes are left out, unless they are all there is.
+ */
 async function activeFactors(s: StepRequest, accountId: string): Promise<FactorSummary[]> {
-  return (await s.services.mfa.listFactors(accountId)).filter((f) => f.confirmedAt !== null);
+  const all = (await s.services.mfa.listFactors(accountId)).filter((f) => f.confirmedAt !== null);
+  if (!s.flow.context.strongFactorRequired) return all;
+  const strong = all.filter((f) => f.kind !== 'email');
+  return strong.length > 0 ? strong : all;
 }
 
 function chosenFactor(
