@@ -83,6 +83,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Knex
             conn.pragma('foreign_keys = ON');
             conn.pragma('busy_timeout = 5000');
             conn.pragma('synchronous = NORMAL');
+            reusePreparedStatements(conn);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);
@@ -111,6 +112,33 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Knex
 
 interface SqliteConnection {
   pragma(source: string): unknown;
+  prepare(source: string): unknown;
+}
+
+/** Compiled statements kept per SQLite connection; the least recently used goes first. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * knex asks better-sqlite3 to parse and plan every statement again, which was the largest single
+ * cost of a request on SQLite. The portal sends the same few hundred statement texts over and
+ * over (values are bound separately), so each connection keeps its compiled statements. knex only
+ * runs them to completion (`all`/`run`), so a statement is never in use twice at once. A query
+ * must not set knex's per-query `safeIntegers` option: a shared statement would keep it.
+ */
+function reusePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (source: string) => {
+    let statement = cache.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    } else {
+      cache.delete(source);
+    }
+    cache.set(source, statement);
+    return statement;
+  };
 }
 
 /** Tells which database family a knex instance (or transaction) speaks to. */
