@@ -14,6 +14,7 @@ import {
 import { throttleKey } from './throttle.js';
 
 interface LockoutRow {
+  key?: string;
   failures: number | string;
   locked_until: number | string | null;
 }
@@ -126,6 +127,26 @@ export class KnexLockouts implements Lockouts {
       .where('key', throttleKey(key))
       .first('failures', 'locked_until')) as LockoutRow | undefined;
     return row ? toState(row, now) : lockoutState(0, null, now);
+  }
+
+  /** Returns where each of `keys` stands, in their order, from one read. */
+  async states(keys: readonly string[]): Promise<LockoutState[]> {
+    const now = this.clock.now().getTime();
+    const stored = keys.map(throttleKey);
+    const rows = (await this.db<LockoutRow>(TABLE)
+      .whereIn('key', stored)
+      .select('key', 'failures', 'locked_until')) as LockoutRow[];
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    return stored.map((k) => {
+      const row = byKey.get(k);
+      return row ? toState(row, now) : lockoutState(0, null, now);
+    });
+  }
+
+  /** Clears the failures and any lock of each of `keys`, in one statement. */
+  async clear(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db(TABLE).whereIn('key', keys.map(throttleKey)).delete();
   }
 
   /** When the key's lock ends (LOCKED_UNTIL_RESET_MS for one until reset), or null when not locked. */

@@ -42,6 +42,10 @@ export interface Lockouts {
   reset(key: string): Promise<void>;
   /** Returns where the key stands. */
   state(key: string): Promise<LockoutState>;
+  /** Returns where each of `keys` stands, in their order (one read for all). */
+  states(keys: readonly string[]): Promise<LockoutState[]>;
+  /** Clears the failures and any lock of each of `keys` (one write for all). */
+  clear(keys: readonly string[]): Promise<void>;
   /** When the key's lock ends, or null when it is not locked. */
   lockedUntil(key: string): Promise<Date | null>;
   /** True while the key is locked. */

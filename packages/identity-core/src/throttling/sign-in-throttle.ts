@@ -141,27 +141,24 @@ export class SignInThrottle {
 
   /** Clears the account's failures and locks after a successful attempt (the IP's count stays). */
   async succeeded(attempt: SignInAttempt): Promise<void> {
-    await Promise.all([
-      this.lockouts.recordSuccess(accountKey(attempt.accountKey)),
+    await this.lockouts.clear(
       this.hardThreshold === null
-        ? null
-        : this.lockouts.recordSuccess(hardAccountKey(attempt.accountKey)),
-    ]);
+        ? [accountKey(attempt.accountKey)]
+        : [accountKey(attempt.accountKey), hardAccountKey(attempt.accountKey)],
+    );
   }
 
   /** Lifts every lock on the account, e.g. when support staff unlock it. */
   async unlockAccount(accountKeyValue: string): Promise<void> {
-    await Promise.all([
-      this.lockouts.reset(accountKey(accountKeyValue)),
-      this.lockouts.reset(hardAccountKey(accountKeyValue)),
-    ]);
+    await this.lockouts.clear([accountKey(accountKeyValue), hardAccountKey(accountKeyValue)]);
   }
 
   private async accountState(key: string): Promise<LockoutState> {
-    const [temporary, hard] = await Promise.all([
-      this.lockouts.state(accountKey(key)),
-      this.hardThreshold === null ? null : this.lockouts.state(hardAccountKey(key)),
-    ]);
+    if (this.hardThreshold === null) return this.lockouts.state(accountKey(key));
+    const [temporary, hard] = (await this.lockouts.states([
+      accountKey(key),
+      hardAccountKey(key),
+    ])) as [LockoutState, LockoutState];
     return combine(temporary, hard);
   }
 }
