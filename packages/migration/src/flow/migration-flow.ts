@@ -457,6 +457,11 @@ export class MigrationFlow {
     accountId: string,
     context: RequestContext = {},
   ): Promise<MigrationState | null> {
+    // Most accounts never had a legacy account, or finished migrating (`active` is final): one
+    // plain read, without a transaction or a lock, answers for them.
+    const seen = await this.records(this.deps.db).find(accountId);
+    if (!seen) return null;
+    if (seen.state === 'active') return seen.state;
     return transaction(this.deps.db, async (trx) => {
       const records = this.records(trx);
       const record = await records.lock(accountId);
