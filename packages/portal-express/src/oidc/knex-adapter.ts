@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '@porth/identity-core';
 
 interface ModelRow {
@@ -20,6 +20,13 @@ const SINGLE_USE = new Set([
 ]);
 
 /**
+ * Session rows already read in the provider request under way (its context), by uid. A refresh
+ * grant reads the token's session twice (the provider checks the binding, then the portal checks
+ * its age); the second read uses the row of the first. Any write of a session forgets them.
+ */
+const sessionsOfRequest = new WeakMap<object, Map<string, ModelRow>>();
+
+/**
  * Stores every oidc-provider model (sessions, grants, codes, tokens, interactions …) in the
  * `oidc_models` table, so any process over the same database can continue any request.
  * `consume` is a guarded update: when two requests race to redeem the same authorization code or
@@ -34,6 +41,7 @@ export class KnexOidcAdapter implements Adapter {
 
   /** Creates or replaces a model instance; `expiresIn` is in seconds. */
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    this.forgetSessionsRead();
     const now = this.clock.now().getTime();
     await this.db(TABLE)
       .insert({
@@ -68,6 +76,7 @@ export class KnexOidcAdapter implements Adapter {
 
   /** Marks an instance used; a second concurrent use of a code or refresh token is refused. */
   async consume(id: string): Promise<void> {
+    this.forgetSessionsRead();
     const updated = await this.db(TABLE)
       .where({ model: this.name, id })
       .whereNull('consumed_at')
@@ -81,11 +90,13 @@ export class KnexOidcAdapter implements Adapter {
 
   /** Removes an instance. */
   async destroy(id: string): Promise<void> {
+    this.forgetSessionsRead();
     await this.db(TABLE).where({ model: this.name, id }).delete();
   }
 
   /** Removes every instance of this model issued under a grant. */
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.forgetSessionsRead();
     await this.db(TABLE).where({ model: this.name, grant_id: grantId }).delete();
   }
 
@@ -94,15 +105,27 @@ export class KnexOidcAdapter implements Adapter {
     value: string,
   ): Promise<AdapterPayload | undefined> {
     if (typeof value !== 'string' || value.length === 0 || value.length > 255) return undefined;
-    const row = (await this.db<ModelRow>(TABLE)
-      .where({ model: this.name, [column]: value })
-      .first()) as ModelRow | undefined;
-    if (!row) return undefined;
+    const ctx = this.name === 'Session' && column === 'uid' ? Provider.ctx : undefined;
+    const read = ctx ? sessionsOfRequest.get(ctx) : undefined;
+    let row = read?.get(value);
+    if (!row) {
+      row = (await this.db<ModelRow>(TABLE)
+        .where({ model: this.name, [column]: value })
+        .first()) as ModelRow | undefined;
+      if (!row) return undefined;
+      if (ctx) sessionsOfRequest.set(ctx, (read ?? new Map<string, ModelRow>()).set(value, row));
+    }
     if (row.expires_at !== null && Number(row.expires_at) <= this.clock.now().getTime())
       return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
     if (row.consumed_at !== null) payload.consumed = Math.floor(Number(row.consumed_at) / 1000);
     return payload;
+  }
+
+  /** Forgets the session rows read in this request, after any write of a session. */
+  private forgetSessionsRead(): void {
+    const ctx = this.name === 'Session' ? Provider.ctx : undefined;
+    if (ctx) sessionsOfRequest.delete(ctx);
   }
 }
 
