@@ -1,9 +1,35 @@
 import { KnexAccountRepository, type Account } from '@porth/identity-core';
-import type { SignInState } from './states.js';
+import type { FactorSummary } from '@porth/mfa';
+import type { SignInContext, SignInState } from './states.js';
 import type { StepRequest } from './step.js';
 
-/** Where a verified password leads: set up a second factor first, or use one. */
-export async function stateAfterPassword(s: StepRequest, account: Account): Promise<SignInState> {
+/**
+ * The confirmed factors a sign-in may use. When the application asked for a strong second factor
+ * (`acr_values` with the MFA level), email codes are left out, unless they are all there is.
+ */
+export function usableFactors(
+  context: SignInContext,
+  factors: readonly FactorSummary[],
+): FactorSummary[] {
+  const all = factors.filter((f) => f.confirmedAt !== null);
+  if (!context.strongFactorRequired) return all;
+  const strong = all.filter((f) => f.kind !== 'email');
+  return strong.length > 0 ? strong : all;
+}
+
+/** The factor the second-factor page starts with: the default one, else the first. */
+export function startingFactor(factors: readonly FactorSummary[]): FactorSummary | undefined {
+  return factors.find((f) => f.isDefault) ?? factors[0];
+}
+
+/**
+ * Where a verified password leads: set up a second factor first, or use one — then also the
+ * factor the second-factor page starts with, so that page need not choose it and reload.
+ */
+export async function stateAfterPassword(
+  s: StepRequest,
+  account: Account,
+): Promise<{ state: SignInState; factorId?: string }> {
   const [factors, actions] = await Promise.all([
     s.services.mfa.listFactors(account.id),
     new KnexAccountRepository(
@@ -13,17 +39,25 @@ export async function stateAfterPassword(s: StepRequest, account: Account): Prom
     ).listRequiredActions(account.id),
   ]);
   const active = factors.filter((f) => f.confirmedAt !== null);
-  return active.length === 0 || actions.includes('configure_mfa') ? 'mfa_setup' : 'second_factor';
+  if (active.length === 0 || actions.includes('configure_mfa')) return { state: 'mfa_setup' };
+  return {
+    state: 'second_factor',
+    factorId: startingFactor(usableFactors(s.flow.context, active))?.id,
+  };
 }
 
-/** Where a passed second factor leads: the remaining required actions, then "Stay signed in?". */
+/**
+ * Where a passed second factor leads: the remaining required actions, then "Stay signed in?".
+ * `readNow` is the account as this request already read it, when nothing of it changed since.
+ */
 export async function stateAfterSecondFactor(
   s: StepRequest,
   accountId: string,
+  readNow?: Account,
 ): Promise<SignInState> {
   const accounts = new KnexAccountRepository(s.services.db, s.services.clock, s.services.random);
   const [account, actions] = await Promise.all([
-    accounts.findById(accountId),
+    readNow?.id === accountId ? readNow : accounts.findById(accountId),
     accounts.listRequiredActions(accountId),
   ]);
   if (actions.includes('update_password') || account?.passwordTemporary) return 'update_password';

@@ -42,14 +42,16 @@ export const passwordStep: Step = {
     const username = s.flow.context.username ?? '';
     const result = await s.services.authenticator.check({ username, password, ...s.context });
     switch (result.outcome) {
-      case 'success':
-        await s.moveTo(await stateAfterPassword(s, result.account), {
+      case 'success': {
+        const next = await stateAfterPassword(s, result.account);
+        await s.moveTo(next.state, {
           accountId: result.account.id,
           amr: ['pwd'],
-          factorId: undefined,
+          factorId: next.factorId,
           challengeId: undefined,
         });
         return;
+      }
       case 'invalid':
         return refuse(s, 'sign_in.errors.password_invalid', 400);
       case 'throttled':

@@ -5,27 +5,26 @@ import {
   type VerificationResult,
 } from '@porth/mfa';
 import type { Step, StepRequest } from '../step.js';
-import { signInAccount, stateAfterSecondFactor } from '../next-step.js';
+import {
+  signInAccount,
+  startingFactor,
+  stateAfterSecondFactor,
+  usableFactors,
+} from '../next-step.js';
 
 /** The pseudo-factor id of "Use a recovery code". */
 const RECOVERY = 'recovery';
 
-/**
- * The account's confirmed factors. When the application asked for a strong second factor
- * (`acr_values` with the MFA level), email codes are left out, unless they are all there is.
- */
+/** The account's confirmed factors that this sign-in may use (see usableFactors). */
 async function activeFactors(s: StepRequest, accountId: string): Promise<FactorSummary[]> {
-  const all = (await s.services.mfa.listFactors(accountId)).filter((f) => f.confirmedAt !== null);
-  if (!s.flow.context.strongFactorRequired) return all;
-  const strong = all.filter((f) => f.kind !== 'email');
-  return strong.length > 0 ? strong : all;
+  return usableFactors(s.flow.context, await s.services.mfa.listFactors(accountId));
 }
 
 function chosenFactor(
   factors: readonly FactorSummary[],
   factorId: string | undefined,
 ): FactorSummary | undefined {
-  return factors.find((f) => f.id === factorId) ?? factors.find((f) => f.isDefault) ?? factors[0];
+  return factors.find((f) => f.id === factorId) ?? startingFactor(factors);
 }
 
 function page(
@@ -194,7 +193,7 @@ export const secondFactorStep: Step = {
       const status = result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400;
       return showAgain(null, REFUSAL_MESSAGES[result.reason][s.lang], status);
     }
-    await s.moveTo(await stateAfterSecondFactor(s, account.id), {
+    await s.moveTo(await stateAfterSecondFactor(s, account.id, account), {
       amr: [...new Set([...(s.flow.context.amr ?? ['pwd']), ...result.amr])],
       weakSecondFactor: result.weak,
       challengeId: undefined,
