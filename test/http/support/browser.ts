@@ -1,36 +1,15 @@
-interface StoredCookie {
-  readonly value: string;
-  readonly path: string;
-  /** Epoch ms; null for a browser-session cookie. */
-  readonly expires: number | null;
-}
+import {
+  formFor,
+  formsOf,
+  isLive,
+  parseSetCookie,
+  pathMatches,
+  type PageForm,
+  type StoredCookie,
+} from '../../../packages/portal-express/test/support/page.js';
 
 /** One form of the current page: its action and hidden inputs. */
-export interface FormOnPage {
-  readonly action: string;
-  readonly html: string;
-  readonly hidden: Readonly<Record<string, string>>;
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function attribute(tag: string, name: string): string | null {
-  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
-  return m ? decodeEntities(m[1] ?? '') : null;
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (cookiePath === '/' || requestPath === cookiePath) return true;
-  return requestPath.startsWith(cookiePath.endsWith('/') ? cookiePath : `${cookiePath}/`);
-}
+export type FormOnPage = PageForm;
 
 /**
  * A browser over HTTP for setting up the sessions the bad-input run uses: a cookie jar (with
@@ -55,18 +34,7 @@ export class SetupBrowser {
 
   /** The forms of the current page. */
   forms(): FormOnPage[] {
-    return [...this.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map((m) => {
-      const tag = m[1] ?? '';
-      const inner = m[2] ?? '';
-      const hidden: Record<string, string> = {};
-      for (const input of inner.matchAll(/<input\b[^>]*>/gi)) {
-        const t = input[0];
-        if ((attribute(t, 'type') ?? '').toLowerCase() !== 'hidden') continue;
-        const name = attribute(t, 'name');
-        if (name) hidden[name] = attribute(t, 'value') ?? '';
-      }
-      return { action: attribute(tag, 'action') ?? '', html: inner, hidden };
-    });
+    return formsOf(this.html);
   }
 
   /** The CSRF token of the page's forms. */
@@ -81,15 +49,7 @@ export class SetupBrowser {
    * every field given, with its hidden inputs and `fields`.
    */
   async submit(fields: Record<string, string>, action?: string): Promise<this> {
-    const forms = this.forms();
-    const form = action
-      ? forms.find((f) => f.action === action)
-      : forms.find((f) => Object.keys(fields).every((name) => f.html.includes(`name="${name}"`)));
-    if (!form) {
-      throw new Error(
-        `no form${action ? ` for ${action}` : ` with ${Object.keys(fields).join(', ')}`} on ${this.url}:\n${this.html.slice(0, 3000)}`,
-      );
-    }
+    const form = formFor(this.html, this.url, fields, action);
     const body = new URLSearchParams({ ...form.hidden, ...fields }).toString();
     return this.request('POST', new URL(form.action || this.url, this.url), body);
   }
@@ -99,9 +59,7 @@ export class SetupBrowser {
     const target = new URL(url, this.baseUrl);
     const now = Date.now();
     return [...this.jar.entries()]
-      .filter(
-        ([, c]) => (c.expires === null || c.expires > now) && pathMatches(target.pathname, c.path),
-      )
+      .filter(([, c]) => isLive(c, now) && pathMatches(target.pathname, c.path))
       .map(([key, c]) => `${key.slice(key.indexOf(' ') + 1)}=${c.value}`)
       .join('; ');
   }
@@ -148,22 +106,11 @@ export class SetupBrowser {
 
   private store(url: URL, headers: readonly string[]): void {
     for (const line of headers) {
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
-      let expires: number | null = null;
-      for (const attr of attrs) {
-        const [k = '', v = ''] = attr.split('=').map((s) => s.trim());
-        if (k.toLowerCase() === 'path') path = v || '/';
-        if (k.toLowerCase() === 'expires') expires = Date.parse(v);
-        if (k.toLowerCase() === 'max-age') expires = Date.now() + Number(v) * 1000;
-      }
-      const key = `${path} ${name}`;
-      if (expires !== null && expires <= Date.now()) this.jar.delete(key);
-      else this.jar.set(key, { value, path, expires });
+      const parsed = parseSetCookie(url, line);
+      if (!parsed) continue;
+      const key = `${parsed.cookie.path} ${parsed.name}`;
+      if (isLive(parsed.cookie)) this.jar.set(key, parsed.cookie);
+      else this.jar.delete(key);
     }
   }
 }

@@ -1,3 +1,14 @@
+import {
+  decodeEntities,
+  formFor,
+  formsOf,
+  isLive,
+  parseSetCookie,
+  pathMatches,
+  type PageForm,
+  type StoredCookie,
+} from '../../../packages/portal-express/test/support/page.js';
+
 /** One response a SecurityBrowser received, as it came over the wire. */
 export interface RecordedResponse {
   readonly method: string;
@@ -10,41 +21,10 @@ export interface RecordedResponse {
   readonly html: string;
 }
 
-interface StoredCookie {
-  readonly value: string;
-  readonly path: string;
-  /** Epoch ms; null for a browser-session cookie. */
-  readonly expires: number | null;
-}
-
 /** One form of the current page: its action, method and hidden inputs. */
-export interface FoundForm {
-  readonly action: string;
-  readonly method: string;
-  readonly html: string;
-  readonly hidden: Readonly<Record<string, string>>;
-}
+export type FoundForm = PageForm;
 
-/** Decodes the HTML entities Handlebars and the provider write. */
-export function decodeEntities(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function attribute(tag: string, name: string): string | null {
-  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
-  return m ? decodeEntities(m[1] ?? '') : null;
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (cookiePath === '/' || requestPath === cookiePath) return true;
-  return requestPath.startsWith(cookiePath.endsWith('/') ? cookiePath : `${cookiePath}/`);
-}
+export { decodeEntities };
 
 /**
  * A small browser over HTTP(S) for the security tests: a cookie jar keyed by host name (cookies
@@ -84,23 +64,7 @@ export class SecurityBrowser {
 
   /** The forms of the current page. */
   forms(): FoundForm[] {
-    return [...this.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map((m) => {
-      const tag = m[1] ?? '';
-      const inner = m[2] ?? '';
-      const hidden: Record<string, string> = {};
-      for (const input of inner.matchAll(/<input\b[^>]*>/gi)) {
-        const t = input[0];
-        if ((attribute(t, 'type') ?? '').toLowerCase() !== 'hidden') continue;
-        const name = attribute(t, 'name');
-        if (name) hidden[name] = attribute(t, 'value') ?? '';
-      }
-      return {
-        action: attribute(tag, 'action') ?? '',
-        method: (attribute(tag, 'method') ?? 'get').toLowerCase(),
-        html: inner,
-        hidden,
-      };
-    });
+    return formsOf(this.html);
   }
 
   /**
@@ -108,15 +72,7 @@ export class SecurityBrowser {
    * is `action`, or else the first form with an input, button or select for every field given.
    */
   async submit(fields: Record<string, string>, action?: string, follow = true): Promise<this> {
-    const forms = this.forms();
-    const form = action
-      ? forms.find((f) => f.action === action)
-      : forms.find((f) => Object.keys(fields).every((name) => f.html.includes(`name="${name}"`)));
-    if (!form) {
-      throw new Error(
-        `no form${action ? ` for ${action}` : ` with ${Object.keys(fields).join(', ')}`} on ${this.url}:\n${this.html.slice(0, 3000)}`,
-      );
-    }
+    const form = formFor(this.html, this.url, fields, action);
     return this.request(
       'POST',
       new URL(form.action || this.url, this.url),
@@ -205,9 +161,7 @@ export class SecurityBrowser {
     const cookies = this.jar.get(url.hostname);
     if (!cookies) return '';
     return [...cookies.entries()]
-      .filter(
-        ([, c]) => (c.expires === null || c.expires > now) && pathMatches(url.pathname, c.path),
-      )
+      .filter(([, c]) => isLive(c, now) && pathMatches(url.pathname, c.path))
       .map(([name, c]) => `${name}=${c.value}`)
       .join('; ');
   }
@@ -219,21 +173,10 @@ export class SecurityBrowser {
       this.jar.set(url.hostname, cookies);
     }
     for (const header of headers) {
-      const [pair = '', ...attrs] = header.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
-      let expires: number | null = null;
-      for (const attr of attrs) {
-        const [k = '', v = ''] = attr.split('=').map((s) => s.trim());
-        if (k.toLowerCase() === 'path') path = v || '/';
-        if (k.toLowerCase() === 'expires') expires = Date.parse(v);
-        if (k.toLowerCase() === 'max-age') expires = Date.now() + Number(v) * 1000;
-      }
-      if (expires !== null && expires <= Date.now()) cookies.delete(name);
-      else cookies.set(name, { value, path, expires });
+      const parsed = parseSetCookie(url, header);
+      if (!parsed) continue;
+      if (isLive(parsed.cookie)) cookies.set(parsed.name, parsed.cookie);
+      else cookies.delete(parsed.name);
     }
   }
 }

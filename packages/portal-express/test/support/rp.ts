@@ -14,6 +14,15 @@ import {
   createSharePointApp,
   type SharePointApp,
 } from '../../../../examples/sharepoint-rp/src/app.js';
+import {
+  formFor,
+  formsOf,
+  isLive,
+  parseSetCookie,
+  pathMatches,
+  type PageForm,
+  type StoredCookie,
+} from './page.js';
 import { freePort, type RunningTestPortal, type TestUser } from './server.js';
 
 /** Like startTestPortal, with a clock of the test's choosing (for moving time). */
@@ -106,36 +115,7 @@ export async function freshTotpCode(secret: string, clock?: Clock): Promise<stri
   throw new Error('every acceptable TOTP step was used already: move the clock on');
 }
 
-interface StoredCookie {
-  readonly value: string;
-  readonly path: string;
-  /** Epoch ms; null for a browser-session cookie. */
-  readonly expires: number | null;
-}
-
-/** One form of the current page. */
-export interface PageForm {
-  readonly action: string;
-  readonly method: string;
-  readonly html: string;
-  /** Its hidden inputs' names and values. */
-  readonly hidden: Readonly<Record<string, string>>;
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function attribute(tag: string, name: string): string | null {
-  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
-  return m ? decodeEntities(m[1] ?? '') : null;
-}
+export type { PageForm } from './page.js';
 
 /**
  * A small browser over HTTP for journeys across origins (portal and the SharePoint example):
@@ -164,23 +144,7 @@ export class Browser {
 
   /** The forms of the current page. */
   forms(): PageForm[] {
-    return [...this.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map((m) => {
-      const tag = m[1] ?? '';
-      const inner = m[2] ?? '';
-      const hidden: Record<string, string> = {};
-      for (const input of inner.matchAll(/<input\b[^>]*>/gi)) {
-        const t = input[0];
-        if ((attribute(t, 'type') ?? '').toLowerCase() !== 'hidden') continue;
-        const name = attribute(t, 'name');
-        if (name) hidden[name] = attribute(t, 'value') ?? '';
-      }
-      return {
-        action: attribute(tag, 'action') ?? '',
-        method: (attribute(tag, 'method') ?? 'get').toLowerCase(),
-        html: inner,
-        hidden,
-      };
-    });
+    return formsOf(this.html);
   }
 
   /**
@@ -188,15 +152,7 @@ export class Browser {
    * else the first form that has an input, button or select for every field given.
    */
   async submit(fields: Record<string, string>, action?: string): Promise<this> {
-    const forms = this.forms();
-    const form = action
-      ? forms.find((f) => f.action === action)
-      : forms.find((f) => Object.keys(fields).every((name) => f.html.includes(`name="${name}"`)));
-    if (!form) {
-      throw new Error(
-        `no form${action ? ` for ${action}` : ` with ${Object.keys(fields).join(', ')}`} on ${this.url}:\n${this.html.slice(0, 3000)}`,
-      );
-    }
+    const form = formFor(this.html, this.url, fields, action);
     this.visited = [];
     const body = new URLSearchParams({ ...form.hidden, ...fields }).toString();
     return this.request('POST', new URL(form.action || this.url, this.url), body);
@@ -258,9 +214,7 @@ export class Browser {
     const cookies = this.jar.get(url.hostname);
     if (!cookies) return '';
     return [...cookies.entries()]
-      .filter(
-        ([, c]) => (c.expires === null || c.expires > now) && pathMatches(url.pathname, c.path),
-      )
+      .filter(([, c]) => isLive(c, now) && pathMatches(url.pathname, c.path))
       .map(([name, c]) => `${name}=${c.value}`)
       .join('; ');
   }
@@ -272,28 +226,12 @@ export class Browser {
       this.jar.set(url.hostname, cookies);
     }
     for (const header of headers) {
-      const [pair = '', ...attrs] = header.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
-      let expires: number | null = null;
-      for (const attr of attrs) {
-        const [k = '', v = ''] = attr.split('=').map((s) => s.trim());
-        if (k.toLowerCase() === 'path') path = v || '/';
-        if (k.toLowerCase() === 'expires') expires = Date.parse(v);
-        if (k.toLowerCase() === 'max-age') expires = Date.now() + Number(v) * 1000;
-      }
-      if (expires !== null && expires <= Date.now()) cookies.delete(name);
-      else cookies.set(name, { value, path, expires });
+      const parsed = parseSetCookie(url, header);
+      if (!parsed) continue;
+      if (isLive(parsed.cookie)) cookies.set(parsed.name, parsed.cookie);
+      else cookies.delete(parsed.name);
     }
   }
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (cookiePath === '/' || requestPath === cookiePath) return true;
-  return requestPath.startsWith(cookiePath.endsWith('/') ? cookiePath : `${cookiePath}/`);
 }
 
 /**
