@@ -6,7 +6,7 @@ import type { RelyingParty } from '../../relying-party.js';
 import type { MarkOwner, ModerationReport } from './knex-marks-repository.js';
 import type { CentreScope, Unit } from './model.js';
 import { IAMIS, iamisCentres } from './iamis.js';
-import { saveSheet, sheetPageHref, showSheet, type SheetContext } from './sheet.js';
+import { continueAfterSave, saveSheet, showSheet, type SheetContext } from './sheet.js';
 import {
   accountIdOf,
   auditMarks,
@@ -197,14 +197,7 @@ export function centreMarksRoutes(router: Router, deps: RouteDependencies, rp: R
       const report = await marksRepository(deps).report(unit.id, centre.number);
       const ctx = sheetContext(res, centre, unit, report);
       const saved = await saveSheet(deps, req, res, ctx);
-      if (!saved) return;
-      if (saved.action === 'submit') {
-        res.redirect(303, `${ctx.href}/submit`);
-        return;
-      }
-      const page = saved.action === 'next' ? Math.min(saved.page + 1, saved.pages) : saved.page;
-      const href = sheetPageHref(ctx, page);
-      res.redirect(303, `${href}${href.includes('?') ? '&' : '?'}saved=1`);
+      if (saved) continueAfterSave(res, ctx, saved);
     },
   );
 

@@ -5,7 +5,7 @@ import { renderApp, translate } from '../../common.js';
 import type { RelyingParty } from '../../relying-party.js';
 import type { MarkOwner } from './knex-marks-repository.js';
 import type { Allocation } from './model.js';
-import { saveSheet, sheetPageHref, showSheet, type SheetContext } from './sheet.js';
+import { continueAfterSave, saveSheet, showSheet, type SheetContext } from './sheet.js';
 import {
   PORTAL,
   accountIdOf,
@@ -131,14 +131,7 @@ export function emiRoutes(router: Router, deps: RouteDependencies, rp: RelyingPa
       if (!allocation) return;
       const ctx = sheetContext(res, allocation);
       const saved = await saveSheet(deps, req, res, ctx);
-      if (!saved) return;
-      if (saved.action === 'submit') {
-        res.redirect(303, `${ctx.href}/submit`);
-        return;
-      }
-      const page = saved.action === 'next' ? Math.min(saved.page + 1, saved.pages) : saved.page;
-      const href = sheetPageHref(ctx, page);
-      res.redirect(303, `${href}${href.includes('?') ? '&' : '?'}saved=1`);
+      if (saved) continueAfterSave(res, ctx, saved);
     },
   );
 

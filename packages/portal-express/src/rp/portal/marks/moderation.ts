@@ -6,7 +6,14 @@ import { isCentreNumber } from '@porth/identity-core';
 import type { ModerationReport } from './knex-marks-repository.js';
 import { scopeCovers, type Allocation, type ModeratorRole } from './model.js';
 import { IAMIS, chooseRole, rolesHeld, withRole } from './iamis.js';
-import { SheetRefusal, saveSheet, sheetPageHref, showSheet, type SheetContext } from './sheet.js';
+import {
+  SheetRefusal,
+  saveSheet,
+  sheetPageHref,
+  showSheet,
+  withPageFlag,
+  type SheetContext,
+} from './sheet.js';
 import {
   accountIdOf,
   auditMarks,
@@ -227,9 +234,8 @@ export function moderationRoutes(router: Router, deps: RouteDependencies, rp: Re
         });
       });
       if (!saved) return;
-      const href = sheetPageHref(ctx, saved.page);
       const flag = saved.action === 'complete' ? 'completed=1' : 'saved=1';
-      res.redirect(303, `${href}${href.includes('?') ? '&' : '?'}${flag}`);
+      res.redirect(303, withPageFlag(sheetPageHref(ctx, saved.page), flag));
     },
   );
 }

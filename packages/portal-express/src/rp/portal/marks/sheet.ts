@@ -195,6 +195,24 @@ export interface SavedSheet {
   readonly pages: number;
 }
 
+/** `href` with a one-off flag for the page added to its query (e.g. `saved=1`). */
+export function withPageFlag(href: string, flag: string): string {
+  return `${href}${href.includes('?') ? '&' : '?'}${flag}`;
+}
+
+/**
+ * Sends the browser on after a page of marks was saved: to "Submit" when asked, else to the next
+ * (or the same) page of the sheet, which then says the marks were saved.
+ */
+export function continueAfterSave(res: Response, ctx: SheetContext, saved: SavedSheet): void {
+  if (saved.action === 'submit') {
+    res.redirect(303, `${ctx.href}/submit`);
+    return;
+  }
+  const page = saved.action === 'next' ? Math.min(saved.page + 1, saved.pages) : saved.page;
+  res.redirect(303, withPageFlag(sheetPageHref(ctx, page), 'saved=1'));
+}
+
 /**
  * Handles a posted page of a mark sheet: reads every box, refuses the whole form when any box
  * is not a mark from 0 to the maximum or A (400), or names a mark that was submitted already
