@@ -194,6 +194,24 @@ const authFields = (w: World): Record<string, string> => ({
 
 const SIGN_IN_STEP = '/interaction/:uid/:state';
 
+/** The parameters of an authorization request. */
+const AUTHORIZATION_FIELDS = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+  'prompt',
+  'login_hint',
+  'ui_locales',
+  'max_age',
+  'acr_values',
+  'claims',
+];
+
 const ENDPOINTS: readonly Endpoint[] = [
   // The provider (oidc-provider behind /auth, /token, /me, /token/revocation, /session/end).
   {
@@ -203,22 +221,7 @@ const ENDPOINTS: readonly Endpoint[] = [
     csrfOnly: false,
     json: false,
     params: [],
-    fields: [
-      'client_id',
-      'redirect_uri',
-      'response_type',
-      'scope',
-      'state',
-      'code_challenge',
-      'code_challenge_method',
-      'nonce',
-      'prompt',
-      'login_hint',
-      'ui_locales',
-      'max_age',
-      'acr_values',
-      'claims',
-    ],
+    fields: AUTHORIZATION_FIELDS,
     setup: 'a browser signed in at the provider (its session cookies)',
     base: 'an authorization request of a registered public client with code_challenge_method=plain (PKCE is S256 only)',
     redirects: [TO_CLIENT_ERROR],
@@ -233,22 +236,7 @@ const ENDPOINTS: readonly Endpoint[] = [
     csrfOnly: false,
     json: false,
     params: [],
-    fields: [
-      'client_id',
-      'redirect_uri',
-      'response_type',
-      'scope',
-      'state',
-      'code_challenge',
-      'code_challenge_method',
-      'nonce',
-      'prompt',
-      'login_hint',
-      'ui_locales',
-      'max_age',
-      'acr_values',
-      'claims',
-    ],
+    fields: AUTHORIZATION_FIELDS,
     setup: 'a browser signed in at the provider (its session cookies)',
     base: 'as GET /auth, as a form post: the provider takes authorization requests by GET only, so every post gets the not-found page',
     effects: [],
