@@ -65,11 +65,37 @@ async function auditCount(db: Knex, type: string, where: Record<string, unknown>
   return countRows(db, 'audit_events', { type, outcome: 'success', ...where });
 }
 
+/** Where a centre user signs in to the Portal, and where they land. */
+const CENTRE_SIGN_IN = { open: '/portal/sign-in?as=centre_user', landing: '/portal' };
+/** Where support staff sign in to the console, and where they land. */
+const SUPPORT_CONSOLE = { open: '/portal/support', landing: '/portal/support' };
+
 // Two server processes sharing users need a database server both reach; one process per SQLite
 // file is the supported set-up there, so these run only with DATABASE_URL=mysql://….
 describe('races between two portal processes over one MariaDB database', function () {
   this.timeout(180_000);
   let pair: PortalProcesses;
+
+  /**
+   * Signs a person in through the proxy from `start` (username, password, emailed code,
+   * "Stay signed in? No") and checks they land back on `start`'s page.
+   */
+  async function signInThroughProxy(
+    start: { readonly open: string; readonly landing: string },
+    username: string,
+    person: { readonly email: string; readonly password: string },
+  ): Promise<HttpBrowser> {
+    const browser = new HttpBrowser(pair.front.url);
+    await browser.open(start.open);
+    await browser.submit({ username });
+    await browser.submit({ password: person.password });
+    await browser.submit({ action: 'verify', code: await emailedCode(pair.front, person.email) });
+    await browser.submit({ stay_signed_in: 'no' });
+    expect(new URL(browser.location).pathname, pageText(browser.html).slice(0, 500)).to.equal(
+      start.landing,
+    );
+    return browser;
+  }
   let client: TestClient;
 
   before(async function () {
@@ -359,20 +385,6 @@ describe('races between two portal processes over one MariaDB database', functio
     let eoBrowser: HttpBrowser;
     let adminBrowser: HttpBrowser;
 
-    /** Signs a centre person in to the Portal through the proxy (username, password, emailed code). */
-    async function signInToPortal(person: CentrePerson): Promise<HttpBrowser> {
-      const browser = new HttpBrowser(pair.front.url);
-      await browser.open('/portal/sign-in?as=centre_user');
-      await browser.submit({ username: person.email });
-      await browser.submit({ password: person.password });
-      await browser.submit({ action: 'verify', code: await emailedCode(pair.front, person.email) });
-      await browser.submit({ stay_signed_in: 'no' });
-      expect(new URL(browser.location).pathname, pageText(browser.html).slice(0, 500)).to.equal(
-        '/portal',
-      );
-      return browser;
-    }
-
     before(async () => {
       examsOfficer = await createCentrePerson(pair.front, {
         given: 'Mared',
@@ -386,8 +398,8 @@ describe('races between two portal processes over one MariaDB database', functio
       });
       await createCentre(pair.front, CENTRE, 'Ysgol y Ras', examsOfficer);
       await addToCentre(pair.front, CENTRE, admin, 'admin');
-      eoBrowser = await signInToPortal(examsOfficer);
-      adminBrowser = await signInToPortal(admin);
+      eoBrowser = await signInThroughProxy(CENTRE_SIGN_IN, examsOfficer.email, examsOfficer);
+      adminBrowser = await signInThroughProxy(CENTRE_SIGN_IN, admin.email, admin);
     });
 
     async function member(id: string) {
@@ -538,20 +550,6 @@ describe('races between two portal processes over one MariaDB database', functio
   describe('two support staff acting on the same account at once', () => {
     let staff: Person[];
 
-    /** Signs a support person in to the console through the proxy (username, password, emailed code). */
-    async function signInToConsole(person: Person): Promise<HttpBrowser> {
-      const browser = new HttpBrowser(pair.front.url);
-      await browser.open('/portal/support');
-      await browser.submit({ username: person.username });
-      await browser.submit({ password: person.password });
-      await browser.submit({ action: 'verify', code: await emailedCode(pair.front, person.email) });
-      await browser.submit({ stay_signed_in: 'no' });
-      expect(new URL(browser.location).pathname, pageText(browser.html).slice(0, 500)).to.equal(
-        '/portal/support',
-      );
-      return browser;
-    }
-
     before(async () => {
       staff = [
         await createPerson(pair.front, {
@@ -578,8 +576,16 @@ describe('races between two portal processes over one MariaDB database', functio
         username: 'tesni.vaughan@wjec-appointees.co.uk',
       });
       const browsers = [
-        await signInToConsole(staff[0] as Person),
-        await signInToConsole(staff[1] as Person),
+        await signInThroughProxy(
+          SUPPORT_CONSOLE,
+          (staff[0] as Person).username,
+          staff[0] as Person,
+        ),
+        await signInThroughProxy(
+          SUPPORT_CONSOLE,
+          (staff[1] as Person).username,
+          staff[1] as Person,
+        ),
       ];
       const path = `/portal/support/accounts/${user.account.id}/disable`;
       for (const browser of browsers) {
