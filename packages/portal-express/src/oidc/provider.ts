@@ -65,6 +65,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const { config, db, clock, views } = deps;
   const production = config.env === 'production';
   const seconds = (ms: number) => Math.max(1, Math.floor(ms / 1000));
+  /** True when a "Stay signed in? No" session signed in at `loginTs` is past SESSION_MAX_HOURS. */
+  const pastMaxAge = (loginTs: number) =>
+    clock.now().getTime() / 1000 - loginTs > seconds(config.sessions.maxMs);
 
   const policy = interactionPolicy.base();
   const login = policy.get('login');
@@ -87,7 +90,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         const session = ctx.oidc.session;
         if (!session?.accountId || !session.transient || typeof session.loginTs !== 'number')
           return false;
-        return clock.now().getTime() / 1000 - session.loginTs > seconds(config.sessions.maxMs);
+        return pastMaxAge(session.loginTs);
       },
     ),
   );
@@ -189,8 +192,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         : undefined;
       if (session?.transient) {
         // SESSION_MAX_HOURS holds here too: renewing cannot keep a "No" session beyond it.
-        const age = clock.now().getTime() / 1000 - (session.loginTs ?? 0);
-        if (age > seconds(config.sessions.maxMs)) {
+        if (pastMaxAge(session.loginTs ?? 0)) {
           await session.destroy();
           throw new errors.InvalidGrant('the session has reached its maximum age');
         }
