@@ -13,8 +13,7 @@ import { renderPage } from './render.js';
 
 /** Answers 404 with a page in the user's language. */
 export function notFoundHandler(views: ViewRenderer): RequestHandler {
-  return (_req, res) =>
-    renderPage(views, res, 'errors/not-found', { titleKey: 'errors.not-found.heading' }, 404);
+  return (_req, res) => renderPage(views, res, 'errors/not-found', {}, 404);
 }
 
 interface HttpishError {
@@ -45,7 +44,7 @@ export function errorHandler(
     if (res.headersSent) return;
     if (err instanceof DatabaseUnavailableError || isConnectionError(err)) {
       res.setHeader('Retry-After', '30');
-      renderPage(views, res, 'errors/unavailable', { titleKey: 'errors.unavailable.heading' }, 503);
+      renderPage(views, res, 'errors/unavailable', {}, 503);
       return;
     }
     if (JOURNEY_ERRORS.some((type) => err instanceof type)) {
@@ -60,28 +59,16 @@ export function errorHandler(
     }
     const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
     if (e.code === 'CSRF_INVALID') {
-      renderPage(
-        views,
-        res,
-        'errors/form-expired',
-        { titleKey: 'errors.form-expired.heading' },
-        403,
-      );
+      renderPage(views, res, 'errors/form-expired', {}, 403);
       return;
     }
     const status = Number(e.status ?? e.statusCode);
     if (Number.isInteger(status) && status >= 400 && status < 500) {
       const view = status === 413 ? 'errors/too-large' : 'errors/bad-request';
-      renderPage(
-        views,
-        res,
-        view,
-        { titleKey: `${view.replace('/', '.')}.heading` },
-        status === 413 ? 413 : 400,
-      );
+      renderPage(views, res, view, {}, status === 413 ? 413 : 400);
       return;
     }
     log(err);
-    renderPage(views, res, 'errors/server-error', { titleKey: 'errors.server-error.heading' }, 500);
+    renderPage(views, res, 'errors/server-error', {}, 500);
   };
 }

@@ -229,7 +229,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         // The database is away: the portal's own "temporarily unavailable" page, not a failure.
         ctx.status = 503;
         ctx.set('Retry-After', '30');
-        render(ctx, 'errors/unavailable', { titleKey: 'errors.unavailable.heading' });
+        render(ctx, 'errors/unavailable', {});
         return;
       }
       if (!(error instanceof Error && 'expose' in error && error.expose)) deps.logError(error);
@@ -252,9 +252,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null)) {
-      render(ctx as KoaContextWithOIDC, 'errors/not-found', {
-        titleKey: 'errors.not-found.heading',
-      });
+      render(ctx as KoaContextWithOIDC, 'errors/not-found', {});
       ctx.status = 404;
     }
   });

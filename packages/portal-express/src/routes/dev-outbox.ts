@@ -31,7 +31,7 @@ export function devOutboxRoutes(outbox: MailOutbox, views: ViewRenderer): Router
       (m) => m.id === req.params.id,
     );
     if (!message?.content) {
-      renderPage(views, res, 'errors/not-found', { titleKey: 'errors.not-found.heading' }, 404);
+      renderPage(views, res, 'errors/not-found', {}, 404);
       return;
     }
     // The message's own HTML, shown as the recipient's mail program would: no scripts, no forms.

@@ -51,8 +51,13 @@ export function createViewRenderer(viewsDir: string): ViewRenderer {
       const frame = views.get(layout);
       if (!page) throw new Error(`No view named ${view}`);
       if (!frame) throw new Error(`No layout named ${layout}`);
-      const body = page(context);
-      return frame({ ...context, body });
+      // An error page without a title of its own is titled by its heading (errors.<name>.heading).
+      const titled =
+        context.titleKey === undefined && view.startsWith('errors/')
+          ? { ...context, titleKey: `errors.${view.slice('errors/'.length)}.heading` }
+          : context;
+      const body = page(titled);
+      return frame({ ...titled, body });
     },
   };
 }

@@ -66,14 +66,7 @@ async function centreUnit(
     unit.kind === 'internal_assessment' &&
     (await repo.candidateCount(unit.id, centreScope(centre))) > 0;
   if (!unit || !here) {
-    renderApp(
-      deps,
-      res,
-      'portal',
-      'errors/not-found',
-      { titleKey: 'errors.not-found.heading', nav: 'services' },
-      404,
-    );
+    renderApp(deps, res, 'portal', 'errors/not-found', { nav: 'services' }, 404);
     return null;
   }
   return unit;

@@ -237,14 +237,7 @@ export async function saveSheet(
   const onPage = new Set(rows.map((r) => r.id));
   if (!action || markFieldIds(fields).some((id) => !onPage.has(id))) {
     // A form this page never rendered (an old page of a sheet that changed, or a forgery).
-    renderApp(
-      deps,
-      res,
-      'portal',
-      'errors/bad-request',
-      { titleKey: 'errors.bad-request.heading', nav: 'services' },
-      400,
-    );
+    renderApp(deps, res, 'portal', 'errors/bad-request', { nav: 'services' }, 400);
     return null;
   }
 
