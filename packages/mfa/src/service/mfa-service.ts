@@ -492,6 +492,7 @@ export class MfaService {
     });
     if (!outcome?.confirmed) return this.refuse(accountId, 'code_already_used', details, context);
     await this.throttle.recordSuccess(accountId);
+    if (challenge) await this.throttle.sentCodeUsed(factor.id);
     return {
       ...this.verified(accountId, factor.id, method, null),
       factor: this.summary(outcome.confirmed),
@@ -622,6 +623,7 @@ export class MfaService {
       };
       if (!completed) return this.refuse(accountId, 'code_already_used', details, context);
       await this.throttle.recordSuccess(accountId);
+      await this.throttle.sentCodeUsed(challenge.factorId);
       return this.verified(accountId, challenge.factorId, challenge.channel, null);
     }
 

@@ -123,11 +123,19 @@ export class MfaThrottle {
   }
 
   /**
+   * Ends the factor's resend cool-down once a code sent to it was used: the cool-down holds back
+   * a second code while one is on its way, not the next sign-in.
+   */
+  async sentCodeUsed(factorId: string): Promise<void> {
+    await this.limiter.reset(cooldownKey(factorId));
+  }
+
+  /**
    * Counts one code about to be sent to `destination` for the factor; throws ResendTooSoonError
    * inside the cool-down, SendLimitReachedError over the per-account limit or the daily cap.
    */
   async checkSend(accountId: string, factorId: string, destination: string): Promise<void> {
-    const cooldown = await this.limiter.hit(`mfa:send:cooldown:${factorId}`, {
+    const cooldown = await this.limiter.hit(cooldownKey(factorId), {
       limit: 1,
       windowMs: this.policy.resendCooldownMs,
     });
@@ -143,6 +151,10 @@ export class MfaThrottle {
     });
     if (!daily.allowed) throw new SendLimitReachedError('destination_daily', daily.retryAfterMs);
   }
+}
+
+function cooldownKey(factorId: string): string {
+  return `mfa:send:cooldown:${factorId}`;
 }
 
 function failuresKey(accountId: string): string {

@@ -202,6 +202,34 @@ describe(`text message, phone call and email codes (${DATABASE})`, () => {
     ).to.deep.include({ ok: true });
   });
 
+  it('sends the next sign-in its code at once when the last one was used, and only then', async () => {
+    const { account, enrolment } = await smsEnrolment();
+    const confirmed = await h.service.confirmEnrolment(account.id, {
+      factorId: enrolment.factorId,
+      challengeId: enrolment.challenge.challengeId,
+      code: h.phone.lastTextCode(),
+    });
+    expect(confirmed.ok).to.equal(true);
+    // Seconds after setting it up, the first sign-in gets its code …
+    clock.advance(5_000);
+    const started = await h.service.startChallenge(account.id, enrolment.factorId);
+    const challengeId = defined(started.challenge).challengeId;
+    // … a second code while that one is unused waits for the cool-down …
+    await h.service.startChallenge(account.id, enrolment.factorId).then(
+      () => expect.fail('should refuse'),
+      (err: unknown) => expect(err).to.have.property('code', 'MFA_RESEND_TOO_SOON'),
+    );
+    const verified = await h.service.verify(account.id, {
+      challengeId,
+      code: h.phone.lastTextCode(),
+    });
+    expect(verified.ok).to.equal(true);
+    // … and once it is used, the next sign-in needs no waiting.
+    clock.advance(5_000);
+    const next = await h.service.startChallenge(account.id, enrolment.factorId);
+    expect(next.challenge?.challengeId).to.be.a('string').and.not.equal(challengeId);
+  });
+
   it('caps the codes sent to one number per day, whichever account asks', async () => {
     const service = h.serviceOn(t.db, {
       phoneNumbers: { allowFictionalNumbers: true },
