@@ -322,6 +322,45 @@ describe(`ASVS and NIST requirements across the pages (${DB})`, function () {
       expect(claims?.acr).to.equal('urn:porth:acr:mfa');
       expect(claims?.amr).to.deep.equal(['pwd', 'otp']);
     });
+    it('signs an account with nothing but email codes in once with one, and returns acr mfa-email to a client that asked for more', async () => {
+      const user = await appointee('Osian');
+      const email = user.account.email ?? '';
+      await addEmailFactor(running, user.account.id, email);
+      await running.portal.services
+        .db('mfa_factors')
+        .where({ account_id: user.account.id })
+        .whereNot({ kind: 'email' })
+        .delete();
+
+      const first = await requestWith({});
+      const { browser } = first;
+      await browser.open(first.url.toString());
+      await browser.submit({ username: user.username });
+      await browser.submit({ password: user.password });
+      await post(browser, { action: 'verify', code: await emailedCode(running, email) });
+      await post(browser, { stay_signed_in: 'no' });
+      const firstClaims = (await redeemCode(client, first)).claims();
+      expect(firstClaims?.acr).to.equal('urn:porth:acr:mfa-email');
+
+      // Asked for more, the session signs in again with the only factor there is …
+      const strong = { ...(await requestWith({ acr_values: 'urn:porth:acr:mfa' })), browser };
+      await browser.open(strong.url.toString());
+      expect(browser.location, 'asked to sign in again').to.match(/\/interaction\//);
+      if (browser.html.includes('name="username"'))
+        await browser.submit({ username: user.username });
+      if (browser.html.includes('name="password"'))
+        await browser.submit({ password: user.password });
+      await post(browser, { action: 'verify', code: await emailedCode(running, email) });
+      if (browser.html.includes('name="stay_signed_in"'))
+        await post(browser, { stay_signed_in: 'no' });
+      // … and goes back to the client, which reads what it got, instead of round again.
+      expect(browser.location, 'back at the client, not asked once more').to.contain(
+        client.redirectUri,
+      );
+      const claims = (await redeemCode(client, strong)).claims();
+      expect(claims?.acr).to.equal('urn:porth:acr:mfa-email');
+      expect(claims?.amr).to.deep.equal(firstClaims?.amr);
+    });
   });
 
   describe('a visible sign-out on every signed-in page (ASVS 7.4.4)', () => {

@@ -94,11 +94,14 @@ export function createProvider(deps: ProviderDependencies): Provider {
       },
     ),
   );
-  // A client asking for a stronger second factor than the session used gets a new sign-in.
+  // A client asking for a stronger second factor than the session used gets a new sign-in. That
+  // sign-in offers only the stronger factors; an account with nothing but email codes signs in
+  // with one and is not asked again (the client reads `acr` and decides).
   login.checks.add(
     new interactionPolicy.Check('acr_too_weak', 'a stronger second factor is required', (ctx) => {
       const wanted = String(ctx.oidc.params?.acr_values ?? '').split(' ');
       return (
+        !ctx.oidc.result?.login &&
         Boolean(ctx.oidc.session?.accountId) &&
         wanted.includes(ACR.mfa) &&
         ctx.oidc.session?.acr !== ACR.mfa
