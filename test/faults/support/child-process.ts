@@ -58,19 +58,24 @@ export class ScriptProcess {
 
   /** Resolves with the first line matching `pattern`; rejects if the process ends first or after `timeoutMs`. */
   async waitForLine(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    return (await this.waitForLines(pattern, 1, timeoutMs))[0] as string;
+  }
+
+  /** Resolves with the first `count` lines matching `pattern`; rejects if the process ends first or after `timeoutMs`. */
+  async waitForLines(pattern: RegExp, count: number, timeoutMs = 60_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.lines.find((l) => pattern.test(l));
-      if (found !== undefined) return found;
+      const found = this.lines.filter((l) => pattern.test(l));
+      if (found.length >= count) return found.slice(0, count);
       if (!this.alive) {
         throw new Error(
-          `the process ended without printing ${pattern}:\n${this.lines.join('\n')}\n${this.stderr}`,
+          `the process ended without printing ${count} × ${pattern}:\n${this.lines.join('\n')}\n${this.stderr}`,
         );
       }
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Error(
-          `no ${pattern} within ${timeoutMs} ms:\n${this.lines.join('\n')}\n${this.stderr}`,
+          `no ${count} × ${pattern} within ${timeoutMs} ms:\n${this.lines.join('\n')}\n${this.stderr}`,
         );
       }
       await new Promise<void>((resolve) => {
