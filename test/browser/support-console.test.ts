@@ -130,6 +130,12 @@ describe(`support console in a real browser (${DB})`, function () {
     ).to.include('configure_mfa');
     expect(await mailsTo(running, target.email, 'mfa_reset')).to.have.length(1);
 
+    // A second reset is not offered while there is nothing to reset …
+    expect(await page.getByRole('link', { name: 'Reset MFA', exact: true }).count()).to.equal(0);
+    // … and is again once Rhodri has set up a new factor.
+    await addEmailFactor(running, target.id, target.email);
+    await page.reload();
+
     // The same pages in Welsh.
     await click(page, 'Cymraeg', 'link');
     expect(await page.getAttribute('html', 'lang')).to.equal('cy');

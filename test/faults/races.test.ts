@@ -31,6 +31,8 @@ import {
   createPerson,
   type Person,
 } from '../../packages/portal-express/test/support/support-console.js';
+import { KnexLockouts, KnexRateLimiter, systemClock } from '@porth/identity-core';
+import { MfaThrottle } from '@porth/mfa';
 import { countRows, expectMigratedOnce, migrationFacts } from './support/facts.js';
 import { ON_MARIADB } from './support/outage.js';
 import { startPortalProcesses, type PortalProcesses } from './support/portal-processes.js';
@@ -569,12 +571,8 @@ describe('races between two portal processes over one MariaDB database', functio
       ];
     });
 
-    it('disables the account once, audited, emailed and its sessions ended once, when both disable it', async () => {
-      const user = await createTestUser(pair.front, {
-        given: 'Tesni',
-        family: 'Vaughan',
-        username: 'tesni.vaughan@wjec-appointees.co.uk',
-      });
+    /** Both support staff open the action's confirmation page, then confirm it at the same moment. */
+    async function bothConfirm(user: TestUser, action: string): Promise<Answer[]> {
       const browsers = [
         await signInThroughProxy(
           SUPPORT_CONSOLE,
@@ -587,7 +585,7 @@ describe('races between two portal processes over one MariaDB database', functio
           staff[1] as Person,
         ),
       ];
-      const path = `/portal/support/accounts/${user.account.id}/disable`;
+      const path = `/portal/support/accounts/${user.account.id}/${action}`;
       for (const browser of browsers) {
         await browser.open(path);
         expect(browser.status, pageText(browser.html).slice(0, 500)).to.equal(200);
@@ -609,10 +607,24 @@ describe('races between two portal processes over one MariaDB database', functio
         answers.map((a) => a.status).sort(),
         answers.map((a) => a.body).join('\n'),
       ).to.deep.equal([303, 409]);
-      const loser = answers.find((a) => a.status === 409);
+      return answers;
+    }
+
+    /** The refusal page of the support person who came second. */
+    function loserText(answers: readonly Answer[]): string {
+      return pageText(answers.find((a) => a.status === 409)?.body ?? '');
+    }
+
+    it('disables the account once, audited, emailed and its sessions ended once, when both disable it', async () => {
+      const user = await createTestUser(pair.front, {
+        given: 'Tesni',
+        family: 'Vaughan',
+        username: 'tesni.vaughan@wjec-appointees.co.uk',
+      });
+      const answers = await bothConfirm(user, 'disable');
       // Told the account changed meanwhile, or (had it loaded after the winner's commit) that
       // only an active account can be disabled.
-      expect(pageText(loser?.body ?? '')).to.match(
+      expect(loserText(answers)).to.match(
         /The account changed while you were looking at it|Only an active account can be disabled/,
       );
       const db = pair.database.db;
@@ -626,6 +638,51 @@ describe('races between two portal processes over one MariaDB database', functio
         sessionsEnded: await auditCount(db, 'account.sessions_ended', where),
         mails: await countRows(db, 'outbox_messages', { ...where, template: 'support_change' }),
       }).to.deep.equal({ statusChanged: 1, sessionsEnded: 1, mails: 1 });
+    });
+
+    it('resets MFA once, audited, emailed and its sessions ended once, when both reset it', async () => {
+      const user = await createTestUser(pair.front, {
+        given: 'Elin',
+        family: 'Vaughan',
+        username: 'elin.vaughan@wjec-appointees.co.uk',
+      });
+      const answers = await bothConfirm(user, 'reset-mfa');
+      expect(loserText(answers)).to.match(
+        /The account changed while you were looking at it|no second factor or recovery code left/,
+      );
+      const db = pair.database.db;
+      const where = { account_id: user.account.id };
+      expect({
+        factors: await countRows(db, 'mfa_factors', where),
+        resets: await auditCount(db, 'mfa.reset', where),
+        sessionsEnded: await auditCount(db, 'account.sessions_ended', where),
+        mails: await countRows(db, 'outbox_messages', { ...where, template: 'mfa_reset' }),
+      }).to.deep.equal({ factors: 0, resets: 1, sessionsEnded: 1, mails: 1 });
+    });
+
+    it('unlocks the account once, audited and emailed once, when both unlock it', async () => {
+      const user = await createTestUser(pair.front, {
+        given: 'Nia',
+        family: 'Vaughan',
+        username: 'nia.vaughan@wjec-appointees.co.uk',
+      });
+      const db = pair.database.db;
+      const mfaThrottle = new MfaThrottle(
+        new KnexRateLimiter(db, systemClock),
+        new KnexLockouts(db, systemClock),
+      );
+      for (let i = 0; i < 100; i++) await mfaThrottle.recordFailure(user.account.id);
+      expect(await mfaThrottle.isLocked(user.account.id)).to.equal(true);
+      const answers = await bothConfirm(user, 'unlock');
+      expect(loserText(answers)).to.match(
+        /The account changed while you were looking at it|Nothing is locked on this account/,
+      );
+      expect(await mfaThrottle.isLocked(user.account.id)).to.equal(false);
+      const where = { account_id: user.account.id };
+      expect({
+        unlocked: await auditCount(db, 'account.unlocked', where),
+        mails: await countRows(db, 'outbox_messages', { ...where, template: 'support_change' }),
+      }).to.deep.equal({ unlocked: 1, mails: 1 });
     });
   });
 });

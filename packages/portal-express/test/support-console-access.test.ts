@@ -4,6 +4,7 @@ import type { RunningTestPortal } from './support/server.js';
 import { Browser, startRpTestPortal } from './support/rp.js';
 import { insertLegacyAccount, pageText } from './support/sign-in-setup.js';
 import {
+  addEmailFactor,
   createPerson,
   csrfTokenOf,
   refusalsOf,
@@ -44,7 +45,8 @@ describe(`support console: staff only (${DB})`, function () {
     const { db, clock, random, migration, throttle } = running.portal.services;
     const accounts = new KnexAccountRepository(db, clock, random);
 
-    // A migrated account (temporary password unused), locked: reset, unlock, resend and disable apply.
+    // A migrated account (temporary password unused) with a second factor, locked: reset, unlock,
+    // resend and disable apply.
     const sian = await insertLegacyAccount(running, {
       legacyUsername: 'sian.jones',
       password: 'Hen-Gyfrinair-1',
@@ -57,6 +59,7 @@ describe(`support console: staff only (${DB})`, function () {
       password: 'Hen-Gyfrinair-1',
     });
     if (migrated.outcome !== 'migrated') throw new Error('not migrated');
+    await addEmailFactor(running, sian.id, 'sian.jones@example.org');
     for (let i = 0; i < 3; i++) {
       await throttle.failed({ accountKey: `username:${migrated.newUsername}` });
     }

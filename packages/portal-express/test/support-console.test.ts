@@ -345,6 +345,16 @@ describe(`support console: finding and fixing accounts (${DB})`, function () {
       expect(text).to.contain('MFA reset by the support team');
       expect(text).to.contain('Note: Phoned: new phone, checked date of birth');
       expect(text).to.contain('Nia Thomas (nia.thomas@wjec.co.uk)');
+
+      // A second reset would change nothing: it is not offered, and refused with the reason.
+      expect(desk.html).not.to.contain(`/portal/support/accounts/${aled.account.id}/reset-mfa"`);
+      await desk.open(`/portal/support/accounts/${aled.account.id}/reset-mfa`);
+      expect(desk.status).to.equal(409);
+      expect(problemOn(desk.html)).to.contain(
+        'This account has no second factor or recovery code left, and will set one up at its next sign-in.',
+      );
+      expect(await eventsOf(aled.account.id, 'mfa.reset')).to.have.length(1);
+      expect(await mailsTo(running, aled.email, 'mfa_reset')).to.have.length(1);
     });
   });
 

@@ -294,6 +294,20 @@ export class KnexAccountRepository implements AccountRepository {
     return this.findOne((q) => q.where('id', id));
   }
 
+  /**
+   * Reads the account and, on MySQL/MariaDB, locks its row until the transaction ends (`FOR
+   * UPDATE`), so that changes decided on what it reads cannot race. Give it a transaction, and
+   * call it first: later reads then see what a change that held the lock before committed.
+   * SQLite needs no lock: it has one writer at a time.
+   */
+  async lockById(id: string): Promise<Account | null> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 32) return null;
+    return this.findOne((q) => {
+      const one = q.where('id', id);
+      return dialectOf(this.db) === 'mysql' ? one.forUpdate() : one;
+    });
+  }
+
   /** The live account with this username (compared normalised); null when there is none. */
   async findByUsername(username: string): Promise<Account | null> {
     const key = normaliseUsername(username);

@@ -746,7 +746,8 @@ export class MfaService {
    * Support reset (the seeds' "I deleted the app" / "I changed my phone"): removes every factor
    * and recovery code of the account, adds the required action `configure_mfa` so the next
    * sign-in sets one up again, lifts a verification lock, audits with the actor, and emails the
-   * user (`mfa_reset`). Only an active staff account may act (ActorNotAllowedError).
+   * user (`mfa_reset`). Only an active staff account may act (ActorNotAllowedError). Of two
+   * resets at once, the second finds nothing left and says `alreadyReset`, changing nothing.
    */
   async resetFactors(
     accountId: string,
@@ -769,11 +770,15 @@ export class MfaService {
       await factors.lockAccount(accountId, now);
       const factorsRemoved = await factors.deleteAll(accountId);
       const recoveryCodesRemoved = await new KnexRecoveryCodeRepository(trx).deleteAll(accountId);
-      await new KnexAccountRepository(
-        trx,
-        this.options.clock,
-        this.options.random,
-      ).addRequiredAction(accountId, 'configure_mfa');
+      const accounts = new KnexAccountRepository(trx, this.options.clock, this.options.random);
+      if (
+        factorsRemoved === 0 &&
+        recoveryCodesRemoved === 0 &&
+        (await accounts.listRequiredActions(accountId)).includes('configure_mfa')
+      ) {
+        return { factorsRemoved, recoveryCodesRemoved, emailed: false, alreadyReset: true };
+      }
+      await accounts.addRequiredAction(accountId, 'configure_mfa');
       const emailed = account.email !== null;
       await this.audit(trx, context, {
         type: 'mfa.reset',
@@ -796,9 +801,9 @@ export class MfaService {
           data: { name: account.givenName ?? '', signInUrl: this.options.signInUrl },
         });
       }
-      return { factorsRemoved, recoveryCodesRemoved, emailed };
+      return { factorsRemoved, recoveryCodesRemoved, emailed, alreadyReset: false };
     });
-    await this.throttle.unlock(accountId);
+    if (!outcome.alreadyReset) await this.throttle.unlock(accountId);
     return outcome;
   }
 

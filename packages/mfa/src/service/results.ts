@@ -127,6 +127,12 @@ export interface ResetOutcome {
   readonly recoveryCodesRemoved: number;
   /** True when the user was emailed (false when the account has no email address). */
   readonly emailed: boolean;
+  /**
+   * True when there was nothing to reset (no factor, no recovery code, and setting one up already
+   * required), for example because another reset came first: nothing was changed, audited or
+   * emailed.
+   */
+  readonly alreadyReset: boolean;
 }
 
 /** What a person reads for each refusal, in English and Welsh. */

@@ -309,7 +309,12 @@ describe(`factors, recovery codes and support reset (${DATABASE})`, () => {
         { actorId: staff.id, reason: 'Changed phone (ticket 4711)' },
         { ip: '192.0.2.7', userAgent: 'support console' },
       );
-      expect(outcome).to.deep.equal({ factorsRemoved: 2, recoveryCodesRemoved: 10, emailed: true });
+      expect(outcome).to.deep.equal({
+        factorsRemoved: 2,
+        recoveryCodesRemoved: 10,
+        emailed: true,
+        alreadyReset: false,
+      });
       expect(await h.service.listFactors(account.id)).to.deep.equal([]);
       expect(await h.service.recoveryCodesRemaining(account.id)).to.equal(0);
       const accounts = new KnexAccountRepository(t.db, clock, cryptoRandom);
@@ -326,6 +331,27 @@ describe(`factors, recovery codes and support reset (${DATABASE})`, () => {
       // The user can set up a factor again, which completes the required action.
       const again = await addTotp(account.id);
       expect(again.requiredActionCompleted).to.equal(true);
+    });
+
+    it('changes, audits and emails nothing the second time, when the first left nothing to reset', async () => {
+      const staff = await h.createAccount({ kind: 'staff' });
+      const account = await h.createAccount();
+      await addTotp(account.id);
+      const outcomes = await Promise.all([
+        h.service.resetFactors(account.id, { actorId: staff.id }),
+        h.service.resetFactors(account.id, { actorId: staff.id }),
+      ]);
+      expect(outcomes.map((o) => o.alreadyReset).sort()).to.deep.equal([false, true]);
+      const audited = (await h.audit(account.id)).filter((e) => e.type === 'mfa.reset');
+      expect(audited).to.have.length(1);
+      const mails = (await h.emailsTo(defined(account.email))).filter(
+        (m) => m.template === 'mfa_reset',
+      );
+      expect(mails).to.have.length(1);
+      // Once the person has a factor again, a reset is a reset again.
+      await addTotp(account.id);
+      const later = await h.service.resetFactors(account.id, { actorId: staff.id });
+      expect(later).to.deep.include({ factorsRemoved: 1, alreadyReset: false });
     });
 
     it('may be done only by an active staff account', async () => {

@@ -42,6 +42,8 @@ export interface AccountFacts {
   readonly signInLocks: readonly SignInLock[];
   /** True while second-factor checks are locked (100 consecutive wrong codes). */
   readonly mfaLocked: boolean;
+  /** True when a reset would change something: a factor or recovery code is left, or set-up is not yet required. */
+  readonly mfaToReset: boolean;
   /** True while a support person may send a new temporary password. */
   readonly temporaryPasswordResendable: boolean;
 }
@@ -88,26 +90,29 @@ export async function loadAccountFacts(
   const accounts = new KnexAccountRepository(db, clock, random);
   const account = await accounts.findById(accountId);
   if (!account) return null;
-  const [record, requiredActions, mfaLocked, signInLocks] = await Promise.all([
-    services.migration.findRecord(accountId),
-    accounts.listRequiredActions(accountId),
-    mfaThrottleOf(services).isLocked(accountId),
-    Promise.all(
-      signInNames(account).map(async ({ username, which }): Promise<SignInLock> => {
-        const check = await services.throttle.check({ accountKey: signInKey(username) });
-        if (check.allowed) return { username, which, locked: false, until: null };
-        return {
-          username,
-          which,
-          locked: true,
-          until:
-            check.retryAfterMs === null
-              ? null
-              : new Date(clock.now().getTime() + check.retryAfterMs),
-        };
-      }),
-    ),
-  ]);
+  const [record, requiredActions, mfaLocked, factors, recoveryCodes, signInLocks] =
+    await Promise.all([
+      services.migration.findRecord(accountId),
+      accounts.listRequiredActions(accountId),
+      mfaThrottleOf(services).isLocked(accountId),
+      services.mfa.listFactors(accountId),
+      services.mfa.recoveryCodesRemaining(accountId),
+      Promise.all(
+        signInNames(account).map(async ({ username, which }): Promise<SignInLock> => {
+          const check = await services.throttle.check({ accountKey: signInKey(username) });
+          if (check.allowed) return { username, which, locked: false, until: null };
+          return {
+            username,
+            which,
+            locked: true,
+            until:
+              check.retryAfterMs === null
+                ? null
+                : new Date(clock.now().getTime() + check.retryAfterMs),
+          };
+        }),
+      ),
+    ]);
   return {
     account,
     status: supportStatus(account, record),
@@ -115,6 +120,8 @@ export async function loadAccountFacts(
     requiredActions,
     signInLocks,
     mfaLocked,
+    mfaToReset:
+      factors.length > 0 || recoveryCodes > 0 || !requiredActions.includes('configure_mfa'),
     temporaryPasswordResendable: temporaryPasswordResendable(account, record),
   };
 }

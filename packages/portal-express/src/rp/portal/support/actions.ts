@@ -62,7 +62,8 @@ export function refusalOf(
   if (account.status === 'deleted') return 'support.refused.deleted';
   switch (action) {
     case 'reset-mfa':
-      return account.status === 'legacy' ? 'support.refused.legacy' : null;
+      if (account.status === 'legacy') return 'support.refused.legacy';
+      return facts.mfaToReset ? null : 'support.refused.nothing_to_reset';
     case 'unlock':
       return facts.mfaLocked || facts.signInLocks.some((l) => l.locked)
         ? null
@@ -184,7 +185,12 @@ async function resetMfa(
 ): Promise<ActionOutcome> {
   const { db, mfa } = deps.services;
   try {
-    await mfa.resetFactors(account.id, { actorId: actor.staff.id, ...note(actor) }, context(actor));
+    const outcome = await mfa.resetFactors(
+      account.id,
+      { actorId: actor.staff.id, ...note(actor) },
+      context(actor),
+    );
+    if (outcome.alreadyReset) return { ok: false, why: 'changed' };
   } catch (err) {
     if (err instanceof ActorNotAllowedError) return { ok: false, why: 'not_allowed' };
     throw err;
@@ -196,7 +202,8 @@ async function resetMfa(
 /**
  * Unlock: lifts the sign-in lockouts of the account's username and legacy username and the
  * lock on its second-factor checks, in one transaction with the audit event
- * (`account.unlocked`) and the email.
+ * (`account.unlocked`) and the email. The account's row is locked first and the locks read
+ * again under it: of two unlocks at once, the second finds nothing locked and is `changed`.
  */
 async function unlock(
   deps: RouteDependencies,
@@ -205,15 +212,24 @@ async function unlock(
 ): Promise<ActionOutcome> {
   const { db, clock, random } = deps.services;
   return transaction(db, async (trx): Promise<ActionOutcome> => {
-    const staff = await new KnexAccountRepository(trx, clock, random).findById(actor.staff.id);
+    const accounts = new KnexAccountRepository(trx, clock, random);
+    if (!(await accounts.lockById(account.id))) return { ok: false, why: 'changed' };
+    const staff = await accounts.findById(actor.staff.id);
     if (!isActiveStaff(staff)) return { ok: false, why: 'not_allowed' };
     const lockouts = new KnexLockouts(trx, clock);
     const limiter = new KnexRateLimiter(trx, clock);
     const throttle = new SignInThrottle(limiter, lockouts, deps.config.throttling);
     const names = signInNames(account);
-    for (const { username } of names) await throttle.unlockAccount(signInKey(username));
     const mfaThrottle = new MfaThrottle(limiter, lockouts);
     const mfaWasLocked = await mfaThrottle.isLocked(account.id);
+    const signInLocked = await Promise.all(
+      names.map(
+        async ({ username }) =>
+          !(await throttle.check({ accountKey: signInKey(username) })).allowed,
+      ),
+    );
+    if (!mfaWasLocked && !signInLocked.includes(true)) return { ok: false, why: 'changed' };
+    for (const { username } of names) await throttle.unlockAccount(signInKey(username));
     await mfaThrottle.unlock(account.id);
     const emailed = await emailChange(trx, deps, account, 'unlocked');
     await new KnexAuditLog(trx, clock).append({
