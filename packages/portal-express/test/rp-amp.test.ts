@@ -3,6 +3,7 @@ import { KnexAccountRepository, KnexAuditLog } from '@porth/identity-core';
 import { createManualClock, type ManualClock } from '@porth/identity-core/testing';
 import { destroyOidcStateOfAccount } from '../src/oidc/knex-adapter.js';
 import type { RunningTestPortal, TestUser } from './support/server.js';
+import { pageText } from './support/sign-in-setup.js';
 import {
   Browser,
   createClockedTestUser,
@@ -279,6 +280,11 @@ describe(`AMP: profile, security and application status (${DB})`, function () {
       '/amp/security/password',
     );
     expect(browser.url).to.equal(`${running.url}/amp/security?done=password_changed`);
+    // The page that says so offers to end every other session too (ASVS 7.4.3).
+    expect(pageText(browser.html)).to.contain(
+      'If someone else may have known your old password, use “Sign out everywhere” below',
+    );
+    expect(browser.html).to.contain('action="/amp/security/sign-out-everywhere"');
     const check = await running.portal.services.authenticator.check({
       username: user.username,
       password: 'Gwell-Cyfrinair-99!',
