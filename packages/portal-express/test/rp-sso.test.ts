@@ -197,6 +197,57 @@ describe(`AMP, Portal and the SharePoint example: single sign-on and logout (${D
     // AMP's session (another application) is untouched.
     expect(await rpSessionCount(running, 'amp')).to.equal(1);
   });
+
+  it('tells SharePoint by back-channel logout when the person signs out everywhere, and when support disables the account', async () => {
+    const person = async (given: string) =>
+      createTestUser(running, {
+        given,
+        family: 'Price',
+        username: `${given.toLowerCase()}.price@wjec-appointees.co.uk`,
+      });
+    const signInEverywhere = async (who: TestUser): Promise<Browser> => {
+      const browser = new Browser(running.url);
+      await browser.open('/amp');
+      await signInAtProvider(browser, who, await freshTotpCode(who.totpSecret));
+      await browser.open(`${sharepoint.url}/login`);
+      expect(browser.sawSignInPage).to.equal(false);
+      expect(browser.html).to.contain(`Welcome, ${who.account.givenName} Price`);
+      return browser;
+    };
+    const logoutsOf = (who: TestUser) => sharepoint.logouts.filter((l) => l.sub === who.account.id);
+
+    // "Sign out everywhere" in AMP, with no sign-out at SharePoint itself.
+    const elen = await person('Elen');
+    const browser = await signInEverywhere(elen);
+    const sessionsBefore = sharepoint.sessionCount();
+    await browser.open('/amp/security');
+    await browser.submit({}, '/amp/security/sign-out-everywhere');
+    expect(browser.html).to.contain('You have been signed out everywhere');
+    expect(logoutsOf(elen), 'one logout token, for that session').to.have.length(1);
+    expect(logoutsOf(elen)[0]?.sid).to.be.a('string');
+    expect(sharepoint.sessionCount()).to.equal(sessionsBefore - 1);
+    await browser.open(`${sharepoint.url}/`);
+    expect(browser.html).to.contain('href="/login"');
+
+    // Disabled by the support team: the same.
+    const ffion = await person('Ffion');
+    await signInEverywhere(ffion);
+    const staff = await createTestUser(running, {
+      given: 'Nia',
+      family: 'Thomas',
+      username: 'nia.thomas@wjec.co.uk',
+    });
+    await running.portal.db('accounts').where({ id: staff.account.id }).update({ kind: 'staff' });
+    const desk = new Browser(running.url);
+    await desk.open('/portal/support');
+    await signInAtProvider(desk, staff, await freshTotpCode(staff.totpSecret));
+    const path = `/portal/support/accounts/${ffion.account.id}/disable`;
+    await desk.open(path);
+    await desk.submit({ reason: '' }, path);
+    expect(desk.status).to.equal(200);
+    expect(logoutsOf(ffion)).to.have.length(1);
+    expect(sharepoint.sessionCount()).to.equal(sessionsBefore - 1);
+  });
 });
 
 describe(`the SharePoint example: refresh and the end of the provider session (${DB})`, function () {

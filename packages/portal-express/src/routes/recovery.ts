@@ -9,7 +9,7 @@ import {
   type RequestContext,
 } from '@porth/identity-core';
 import { renderPage } from '../middleware/render.js';
-import { destroyOidcStateOfAccount } from '../oidc/knex-adapter.js';
+import { endProviderSessions, sendBackchannelLogouts } from '../oidc/backchannel.js';
 import { checkChallenge, newChallenge, questionWord } from '../recovery/captcha.js';
 import { createAccountRecovery } from '../recovery/recovery-service.js';
 import { steadyAnswer } from '../recovery/steady-timing.js';
@@ -291,7 +291,8 @@ export function recoveryRoutes(deps: RouteDependencies): Router {
       );
     }
     // A new password ends every session of the account, here and in every application.
-    await destroyOidcStateOfAccount(services.db, result.accountId);
+    const ended = await endProviderSessions(services.db, result.accountId);
+    await sendBackchannelLogouts(await deps.provider(), result.accountId, ended.applications);
     // A migrated account past its first sign-in may now have nothing left to do: let the
     // migration record move on. Before the first sign-in, that sign-in moves it on as usual.
     const record = await services.migration.findRecord(result.accountId);

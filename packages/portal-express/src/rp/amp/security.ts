@@ -9,7 +9,7 @@ import {
 import { LastFactorError, MfaError, type FactorSummary } from '@porth/mfa';
 import type { RouteDependencies } from '../../routes/route-dependencies.js';
 import { formFields } from '../../sign-in/router.js';
-import { destroyOidcStateOfAccount } from '../../oidc/knex-adapter.js';
+import { endProviderSessions, sendBackchannelLogouts } from '../../oidc/backchannel.js';
 import {
   formBody,
   formErrors,
@@ -325,8 +325,8 @@ export function securityRoutes(router: Router, deps: RouteDependencies, rp: Rely
     async (req, res) => {
       const accountId = sessionOf(res).accountId;
       const { db, clock } = deps.services;
-      await transaction(db, async (trx) => {
-        const provider = await destroyOidcStateOfAccount(trx, accountId);
+      const signedIn = await transaction(db, async (trx) => {
+        const provider = await endProviderSessions(trx, accountId);
         const applications = await new KnexRpSessions(trx, clock).deleteAllOfAccount(accountId);
         await new KnexAuditLog(trx, clock).append({
           type: 'account.signed_out_everywhere',
@@ -334,9 +334,11 @@ export function securityRoutes(router: Router, deps: RouteDependencies, rp: Rely
           accountId,
           actorId: accountId,
           ...requestContext(req),
-          details: { providerRecords: provider, applicationSessions: applications },
+          details: { providerRecords: provider.records, applicationSessions: applications },
         });
+        return provider.applications;
       });
+      await sendBackchannelLogouts(await deps.provider(), accountId, signedIn);
       await rp.endLocal(req, res);
       res.locals.user = undefined;
       renderApp(deps, res, 'amp', 'amp/signed-out-everywhere', {

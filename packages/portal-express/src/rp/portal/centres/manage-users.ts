@@ -10,7 +10,7 @@ import {
   type CentreMember,
   type CentreService,
 } from '@porth/identity-core';
-import { destroyOidcStateOfAccount } from '../../../oidc/knex-adapter.js';
+import { endProviderSessions, sendBackchannelLogouts } from '../../../oidc/backchannel.js';
 import type { RouteDependencies } from '../../../routes/route-dependencies.js';
 import { formFields } from '../../../sign-in/router.js';
 import {
@@ -539,8 +539,8 @@ async function endSessionsOfDeletedAccount(
   const { db, clock, random } = deps.services;
   const account = await new KnexAccountRepository(db, clock, random).findById(accountId);
   if (account && account.status !== 'deleted') return;
-  await transaction(db, async (trx) => {
-    const provider = await destroyOidcStateOfAccount(trx, accountId);
+  const signedIn = await transaction(db, async (trx) => {
+    const provider = await endProviderSessions(trx, accountId);
     const applications = await new KnexRpSessions(trx, clock).deleteAllOfAccount(accountId);
     await new KnexAuditLog(trx, clock).append({
       type: 'account.sessions_ended',
@@ -550,9 +550,11 @@ async function endSessionsOfDeletedAccount(
       ...requestContext(req),
       details: {
         reason: 'removed_from_last_centre',
-        providerRecords: provider,
+        providerRecords: provider.records,
         applicationSessions: applications,
       },
     });
+    return provider.applications;
   });
+  await sendBackchannelLogouts(await deps.provider(), accountId, signedIn);
 }

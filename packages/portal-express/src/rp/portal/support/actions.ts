@@ -15,7 +15,11 @@ import {
 import { ActorNotAllowedError, MfaThrottle } from '@porth/mfa';
 import { resendTemporaryPasswordForSupport } from '@porth/migration';
 import type { Knex } from 'knex';
-import { destroyOidcStateOfAccount } from '../../../oidc/knex-adapter.js';
+import {
+  endProviderSessions,
+  sendBackchannelLogouts,
+  type SignedInApplication,
+} from '../../../oidc/backchannel.js';
 import type { RouteDependencies } from '../../../routes/route-dependencies.js';
 import { KnexRpSessions } from '../../knex-rp-sessions.js';
 import { isActiveStaff } from './guard.js';
@@ -127,7 +131,8 @@ function note(actor: SupportActor): { reason?: string } {
 
 /**
  * Ends every session of the account — the provider's sessions and grants (so no application
- * can refresh its tokens) and the built-in applications' sessions — and records it.
+ * can refresh its tokens) and the built-in applications' sessions — and records it. Returns the
+ * applications signed in through the provider's sessions, to be told once the change commits.
  */
 async function endSessions(
   trx: Knex.Transaction,
@@ -135,9 +140,9 @@ async function endSessions(
   accountId: string,
   actor: SupportActor,
   why: 'mfa_reset' | 'disabled',
-): Promise<void> {
+): Promise<SignedInApplication[]> {
   const { clock } = deps.services;
-  const provider = await destroyOidcStateOfAccount(trx, accountId);
+  const provider = await endProviderSessions(trx, accountId);
   const applications = await new KnexRpSessions(trx, clock).deleteAllOfAccount(accountId);
   await new KnexAuditLog(trx, clock).append({
     type: 'account.sessions_ended',
@@ -145,8 +150,20 @@ async function endSessions(
     accountId,
     actorId: actor.staff.id,
     ...context(actor),
-    details: { reason: why, providerRecords: provider, applicationSessions: applications },
+    details: { reason: why, providerRecords: provider.records, applicationSessions: applications },
   });
+  return provider.applications;
+}
+
+/** Tells the applications signed in through the ended sessions (back-channel logout). */
+async function tellApplications(
+  deps: RouteDependencies,
+  accountId: string,
+  applications: readonly SignedInApplication[],
+): Promise<void> {
+  if (applications.length > 0) {
+    await sendBackchannelLogouts(await deps.provider(), accountId, applications);
+  }
 }
 
 /** Queues the `support_change` email, if the account has an address. */
@@ -195,7 +212,10 @@ async function resetMfa(
     if (err instanceof ActorNotAllowedError) return { ok: false, why: 'not_allowed' };
     throw err;
   }
-  await transaction(db, (trx) => endSessions(trx, deps, account.id, actor, 'mfa_reset'));
+  const signedIn = await transaction(db, (trx) =>
+    endSessions(trx, deps, account.id, actor, 'mfa_reset'),
+  );
+  await tellApplications(deps, account.id, signedIn);
   return { ok: true };
 }
 
@@ -286,8 +306,9 @@ async function changeStatus(
   to: 'active' | 'disabled',
 ): Promise<ActionOutcome> {
   const { db, clock, random } = deps.services;
+  let signedIn: SignedInApplication[] = [];
   try {
-    return await transaction(db, async (trx): Promise<ActionOutcome> => {
+    const outcome = await transaction(db, async (trx): Promise<ActionOutcome> => {
       // The support person is checked again inside the transaction that makes the change.
       const staff = await new KnexAccountRepository(trx, clock, random).findById(actor.staff.id);
       if (!isActiveStaff(staff)) return { ok: false, why: 'not_allowed' };
@@ -297,10 +318,12 @@ async function changeStatus(
         to,
         { actorId: actor.staff.id, ...context(actor), ...note(actor) },
       );
-      if (to === 'disabled') await endSessions(trx, deps, account.id, actor, 'disabled');
+      if (to === 'disabled') signedIn = await endSessions(trx, deps, account.id, actor, 'disabled');
       await emailChange(trx, deps, changed, to === 'disabled' ? 'disabled' : 'enabled');
       return { ok: true };
     });
+    await tellApplications(deps, account.id, signedIn);
+    return outcome;
   } catch (err) {
     if (err instanceof ConcurrentUpdateError || err instanceof InvalidStatusChangeError) {
       return { ok: false, why: 'changed' };
