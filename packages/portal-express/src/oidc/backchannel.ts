@@ -52,28 +52,40 @@ export async function signedInApplications(
 /**
  * Sends an OpenID Connect back-channel logout token to each application that registered a
  * back-channel logout URI, as the provider does at a sign-out, once the sessions are gone by
- * other means ("Sign out everywhere", a password reset, a support action). An application that
- * does not answer is logged and skipped: it loses access at its next refresh anyway. Returns how
- * many applications acknowledged.
+ * other means ("Sign out everywhere", a password reset, a support action). The change is made
+ * already, so nothing here throws: an application that does not answer, or a provider that cannot
+ * be had, is logged and skipped (the application loses access at its next refresh anyway).
+ * Returns how many applications acknowledged.
  */
 export async function sendBackchannelLogouts(
-  provider: Provider,
+  provider: () => Promise<Provider>,
   accountId: string,
   applications: readonly SignedInApplication[],
   log: (message: string) => void = (message) => console.warn(message),
 ): Promise<number> {
+  if (applications.length === 0) return 0;
+  const failed = (clientId: string, err: unknown) => {
+    log(
+      `back-channel logout to ${clientId} failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return false;
+  };
+  let current: Provider;
+  try {
+    current = await provider();
+  } catch (err) {
+    for (const { clientId } of applications) failed(clientId, err);
+    return 0;
+  }
   const outcomes = await Promise.all(
     applications.map(async ({ clientId, sid }) => {
       try {
-        const client = (await provider.Client.find(clientId)) as LoggableClient | undefined;
+        const client = (await current.Client.find(clientId)) as LoggableClient | undefined;
         if (!client?.backchannelLogoutUri) return false;
         await client.backchannelLogout(accountId, sid);
         return true;
       } catch (err) {
-        log(
-          `back-channel logout to ${clientId} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        return false;
+        return failed(clientId, err);
       }
     }),
   );

@@ -292,7 +292,7 @@ export function recoveryRoutes(deps: RouteDependencies): Router {
     }
     // A new password ends every session of the account, here and in every application.
     const ended = await endProviderSessions(services.db, result.accountId);
-    await sendBackchannelLogouts(await deps.provider(), result.accountId, ended.applications);
+    await sendBackchannelLogouts(() => deps.provider(), result.accountId, ended.applications);
     // A migrated account past its first sign-in may now have nothing left to do: let the
     // migration record move on. Before the first sign-in, that sign-in moves it on as usual.
     const record = await services.migration.findRecord(result.accountId);

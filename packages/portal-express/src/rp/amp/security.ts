@@ -338,7 +338,7 @@ export function securityRoutes(router: Router, deps: RouteDependencies, rp: Rely
         });
         return provider.applications;
       });
-      await sendBackchannelLogouts(await deps.provider(), accountId, signedIn);
+      await sendBackchannelLogouts(() => deps.provider(), accountId, signedIn);
       await rp.endLocal(req, res);
       res.locals.user = undefined;
       renderApp(deps, res, 'amp', 'amp/signed-out-everywhere', {

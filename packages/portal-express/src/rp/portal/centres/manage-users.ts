@@ -556,5 +556,5 @@ async function endSessionsOfDeletedAccount(
     });
     return provider.applications;
   });
-  await sendBackchannelLogouts(await deps.provider(), accountId, signedIn);
+  await sendBackchannelLogouts(() => deps.provider(), accountId, signedIn);
 }

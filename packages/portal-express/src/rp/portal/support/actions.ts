@@ -155,17 +155,6 @@ async function endSessions(
   return provider.applications;
 }
 
-/** Tells the applications signed in through the ended sessions (back-channel logout). */
-async function tellApplications(
-  deps: RouteDependencies,
-  accountId: string,
-  applications: readonly SignedInApplication[],
-): Promise<void> {
-  if (applications.length > 0) {
-    await sendBackchannelLogouts(await deps.provider(), accountId, applications);
-  }
-}
-
 /** Queues the `support_change` email, if the account has an address. */
 async function emailChange(
   trx: Knex.Transaction,
@@ -215,7 +204,7 @@ async function resetMfa(
   const signedIn = await transaction(db, (trx) =>
     endSessions(trx, deps, account.id, actor, 'mfa_reset'),
   );
-  await tellApplications(deps, account.id, signedIn);
+  await sendBackchannelLogouts(() => deps.provider(), account.id, signedIn);
   return { ok: true };
 }
 
@@ -322,7 +311,7 @@ async function changeStatus(
       await emailChange(trx, deps, changed, to === 'disabled' ? 'disabled' : 'enabled');
       return { ok: true };
     });
-    await tellApplications(deps, account.id, signedIn);
+    await sendBackchannelLogouts(() => deps.provider(), account.id, signedIn);
     return outcome;
   } catch (err) {
     if (err instanceof ConcurrentUpdateError || err instanceof InvalidStatusChangeError) {
