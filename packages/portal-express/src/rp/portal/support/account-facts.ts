@@ -3,9 +3,11 @@ import {
   KnexLockouts,
   normaliseUsername,
   type Account,
+  type Clock,
   type RequiredAction,
+  type SignInThrottle,
 } from '@porth/identity-core';
-import { MfaThrottle } from '@porth/mfa';
+import { MfaThrottle, type FactorSummary } from '@porth/mfa';
 import { temporaryPasswordResendable, type MigrationRecord } from '@porth/migration';
 import type { PortalServices } from '../../../services.js';
 
@@ -42,8 +44,10 @@ export interface AccountFacts {
   readonly signInLocks: readonly SignInLock[];
   /** True while second-factor checks are locked (100 consecutive wrong codes). */
   readonly mfaLocked: boolean;
-  /** True when a reset would change something: a factor or recovery code is left, or set-up is not yet required. */
-  readonly mfaToReset: boolean;
+  /** The account's active second factors, the default first. */
+  readonly factors: readonly FactorSummary[];
+  /** How many unused recovery codes the account has. */
+  readonly recoveryCodes: number;
   /** True while a support person may send a new temporary password. */
   readonly temporaryPasswordResendable: boolean;
 }
@@ -80,6 +84,30 @@ export function mfaThrottleOf(services: PortalServices): MfaThrottle {
   return new MfaThrottle(services.rateLimiter, new KnexLockouts(services.db, services.clock));
 }
 
+/**
+ * Where the sign-in lockout of each name of the account stands, read through `throttle` (the
+ * portal's, or one on the transaction that is about to lift them).
+ */
+export async function signInLocksOf(
+  throttle: SignInThrottle,
+  account: Account,
+  clock: Clock,
+): Promise<SignInLock[]> {
+  return Promise.all(
+    signInNames(account).map(async ({ username, which }): Promise<SignInLock> => {
+      const check = await throttle.check({ accountKey: signInKey(username) });
+      if (check.allowed) return { username, which, locked: false, until: null };
+      return {
+        username,
+        which,
+        locked: true,
+        until:
+          check.retryAfterMs === null ? null : new Date(clock.now().getTime() + check.retryAfterMs),
+      };
+    }),
+  );
+}
+
 /** Reads what the console needs to know about an account; null when there is no such account. */
 export async function loadAccountFacts(
   services: PortalServices,
@@ -97,21 +125,7 @@ export async function loadAccountFacts(
       mfaThrottleOf(services).isLocked(accountId),
       services.mfa.listFactors(accountId),
       services.mfa.recoveryCodesRemaining(accountId),
-      Promise.all(
-        signInNames(account).map(async ({ username, which }): Promise<SignInLock> => {
-          const check = await services.throttle.check({ accountKey: signInKey(username) });
-          if (check.allowed) return { username, which, locked: false, until: null };
-          return {
-            username,
-            which,
-            locked: true,
-            until:
-              check.retryAfterMs === null
-                ? null
-                : new Date(clock.now().getTime() + check.retryAfterMs),
-          };
-        }),
-      ),
+      signInLocksOf(services.throttle, account, clock),
     ]);
   return {
     account,
@@ -120,8 +134,8 @@ export async function loadAccountFacts(
     requiredActions,
     signInLocks,
     mfaLocked,
-    mfaToReset:
-      factors.length > 0 || recoveryCodes > 0 || !requiredActions.includes('configure_mfa'),
+    factors,
+    recoveryCodes,
     temporaryPasswordResendable: temporaryPasswordResendable(account, record),
   };
 }

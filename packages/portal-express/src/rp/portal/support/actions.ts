@@ -23,7 +23,7 @@ import {
 import type { RouteDependencies } from '../../../routes/route-dependencies.js';
 import { KnexRpSessions } from '../../knex-rp-sessions.js';
 import { isActiveStaff } from './guard.js';
-import { signInKey, signInNames, type AccountFacts } from './account-facts.js';
+import { signInKey, signInLocksOf, signInNames, type AccountFacts } from './account-facts.js';
 
 /** What a `support_change` email reports. */
 type SupportChange = MailTemplates['support_change']['change'];
@@ -65,9 +65,15 @@ export function refusalOf(
   if (account.id === staffId) return 'support.refused.self';
   if (account.status === 'deleted') return 'support.refused.deleted';
   switch (action) {
-    case 'reset-mfa':
+    case 'reset-mfa': {
       if (account.status === 'legacy') return 'support.refused.legacy';
-      return facts.mfaToReset ? null : 'support.refused.nothing_to_reset';
+      // Nothing left to remove and set-up already required: a reset would change nothing.
+      const nothingToReset =
+        facts.factors.length === 0 &&
+        facts.recoveryCodes === 0 &&
+        facts.requiredActions.includes('configure_mfa');
+      return nothingToReset ? 'support.refused.nothing_to_reset' : null;
+    }
     case 'unlock':
       return facts.mfaLocked || facts.signInLocks.some((l) => l.locked)
         ? null
@@ -231,13 +237,8 @@ async function unlock(
     const names = signInNames(account);
     const mfaThrottle = new MfaThrottle(limiter, lockouts);
     const mfaWasLocked = await mfaThrottle.isLocked(account.id);
-    const signInLocked = await Promise.all(
-      names.map(
-        async ({ username }) =>
-          !(await throttle.check({ accountKey: signInKey(username) })).allowed,
-      ),
-    );
-    if (!mfaWasLocked && !signInLocked.includes(true)) return { ok: false, why: 'changed' };
+    const signInLocks = await signInLocksOf(throttle, account, clock);
+    if (!mfaWasLocked && !signInLocks.some((l) => l.locked)) return { ok: false, why: 'changed' };
     for (const { username } of names) await throttle.unlockAccount(signInKey(username));
     await mfaThrottle.unlock(account.id);
     const emailed = await emailChange(trx, deps, account, 'unlocked');

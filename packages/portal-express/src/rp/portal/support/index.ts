@@ -290,9 +290,7 @@ async function showAccount(
   const { services } = deps;
   const staffId = staffOf(res).id;
 
-  const [factors, recoveryCodes, centres, events] = await Promise.all([
-    services.mfa.listFactors(account.id),
-    services.mfa.recoveryCodesRemaining(account.id),
+  const [centres, events] = await Promise.all([
     centreClaims(services.db, account.id),
     recentEvents(services, account.id, lang, t),
   ]);
@@ -351,14 +349,14 @@ async function showAccount(
         ? t('support.locks.locked_until_unlocked')
         : t('support.locks.not_locked'),
       mfaLocked: facts.mfaLocked,
-      factors: factors.map((f) => ({
+      factors: facts.factors.map((f) => ({
         kind: t(`support.factor_kind.${f.kind}`),
         destination: f.maskedDestination,
         isDefault: f.isDefault,
         lastUsed: when(f.lastUsedAt),
         added: when(f.confirmedAt ?? f.createdAt),
       })),
-      recoveryCodes,
+      recoveryCodes: facts.recoveryCodes,
       requiredActions: facts.requiredActions.map((a) => t(`support.required_action.${a}`)),
       centres: centres.map((c) => ({
         number: c.number,
