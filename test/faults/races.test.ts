@@ -610,17 +610,22 @@ describe('races between two portal processes over one MariaDB database', functio
       return answers;
     }
 
+    /** A new appointee of the Vaughan family, the subject of one race. */
+    function vaughan(given: string): Promise<TestUser> {
+      return createTestUser(pair.front, {
+        given,
+        family: 'Vaughan',
+        username: `${given.toLowerCase()}.vaughan@wjec-appointees.co.uk`,
+      });
+    }
+
     /** The refusal page of the support person who came second. */
     function loserText(answers: readonly Answer[]): string {
       return pageText(answers.find((a) => a.status === 409)?.body ?? '');
     }
 
     it('disables the account once, audited, emailed and its sessions ended once, when both disable it', async () => {
-      const user = await createTestUser(pair.front, {
-        given: 'Tesni',
-        family: 'Vaughan',
-        username: 'tesni.vaughan@wjec-appointees.co.uk',
-      });
+      const user = await vaughan('Tesni');
       const answers = await bothConfirm(user, 'disable');
       // Told the account changed meanwhile, or (had it loaded after the winner's commit) that
       // only an active account can be disabled.
@@ -641,11 +646,7 @@ describe('races between two portal processes over one MariaDB database', functio
     });
 
     it('resets MFA once, audited, emailed and its sessions ended once, when both reset it', async () => {
-      const user = await createTestUser(pair.front, {
-        given: 'Elin',
-        family: 'Vaughan',
-        username: 'elin.vaughan@wjec-appointees.co.uk',
-      });
+      const user = await vaughan('Elin');
       const answers = await bothConfirm(user, 'reset-mfa');
       expect(loserText(answers)).to.match(
         /The account changed while you were looking at it|no second factor or recovery code left/,
@@ -661,11 +662,7 @@ describe('races between two portal processes over one MariaDB database', functio
     });
 
     it('unlocks the account once, audited and emailed once, when both unlock it', async () => {
-      const user = await createTestUser(pair.front, {
-        given: 'Nia',
-        family: 'Vaughan',
-        username: 'nia.vaughan@wjec-appointees.co.uk',
-      });
+      const user = await vaughan('Nia');
       const db = pair.database.db;
       const mfaThrottle = new MfaThrottle(
         new KnexRateLimiter(db, systemClock),
